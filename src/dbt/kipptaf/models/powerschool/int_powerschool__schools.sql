@@ -1,0 +1,1 @@
+{{ union_regions('powerschool', 'stg_powerschool__schools') }}

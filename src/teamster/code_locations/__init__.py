@@ -1,0 +1,1 @@
+"""One Dagster code location per school network region, plus kipptaf (the CMO)."""

@@ -1,0 +1,1 @@
+"""The kippcamden code location."""

@@ -1,0 +1,1 @@
+"""The kippmiami code location."""

@@ -1,0 +1,1 @@
+"""The kippnewark code location."""

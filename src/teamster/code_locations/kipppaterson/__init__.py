@@ -1,0 +1,1 @@
+"""The kipppaterson code location."""

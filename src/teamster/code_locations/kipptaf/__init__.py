@@ -1,0 +1,1 @@
+"""The kipptaf code location: network-wide (CMO) reporting."""

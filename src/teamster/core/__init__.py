@@ -1,0 +1,1 @@
+"""Shared resources, IO, settings and naming used by every library and code location."""

@@ -1,0 +1,214 @@
+"""Environments: one variable (``TEAMSTER_ENV``) picks an explicit map of settings.
+
+``local`` (the default) is the embedded product: a DuckDB file and a landing folder
+under the data dir, and the district sandbox on 127.0.0.1. ``prod`` is BigQuery, GCS
+and the vendors' hosts, every value from an environment variable. An unknown
+environment or a missing setting raises ``SettingsError`` when a code location loads.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+ENVIRONMENTS = ("local", "prod")
+LOCATIONS = ("kipptaf", "kippnewark", "kippcamden", "kippmiami", "kipppaterson")
+SQL_SIS_LOCATIONS = ("kippnewark", "kippcamden", "kippmiami")
+SFTP_SIS_LOCATIONS = ("kipppaterson",)
+
+DEFAULT_DATA_DIR = ".teamster"
+DEFAULT_SANDBOX_PORT_BASE = 42200
+# Offsets from the sandbox port base; the sandbox is started with the same numbers.
+BASTION_PORT_OFFSET = 0
+SFTP_PORT_OFFSETS = {"kipppaterson": 1}
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or wrong; the message names it."""
+
+
+class SSHSettings(BaseModel):
+    host: str
+    port: int
+    username: str
+    known_hosts: Path
+    private_key_file: Path | None = None
+    password_file: Path | None = None
+
+
+class SISDatabaseSettings(BaseModel):
+    """A SQLAlchemy URL without password; the host and port are as seen from the bastion."""
+
+    url: str
+    password_file: Path
+    ssh: SSHSettings
+
+
+class SFTPDropSettings(BaseModel):
+    ssh: SSHSettings
+    remote_dir: str
+
+
+class DuckDBSettings(BaseModel):
+    kind: Literal["duckdb"] = "duckdb"
+    path: Path
+
+
+class BigQuerySettings(BaseModel):
+    kind: Literal["bigquery"] = "bigquery"
+    project: str
+    location: str
+
+
+class LocalLandingSettings(BaseModel):
+    kind: Literal["local"] = "local"
+    root: Path
+
+
+class GCSLandingSettings(BaseModel):
+    kind: Literal["gcs"] = "gcs"
+    bucket_prefix: str  # buckets are <prefix>-<location>
+
+
+class Settings(BaseModel):
+    environment: str
+    warehouse: DuckDBSettings | BigQuerySettings
+    landing: LocalLandingSettings | GCSLandingSettings
+    dbt_target: str
+    sis_databases: dict[str, SISDatabaseSettings]
+    sis_sftp: dict[str, SFTPDropSettings]
+    data_dir: Path | None = None
+    sandbox_port_base: int | None = None
+
+
+def _local(env: dict[str, str]) -> Settings:
+    data_dir = Path(env.get("TEAMSTER_DATA_DIR", DEFAULT_DATA_DIR)).resolve()
+    try:
+        base = int(env.get("TEAMSTER_SANDBOX_PORT_BASE", DEFAULT_SANDBOX_PORT_BASE))
+    except ValueError as e:
+        raise SettingsError("TEAMSTER_SANDBOX_PORT_BASE must be an integer") from e
+    sandbox = data_dir / "sandbox"
+    known_hosts = sandbox / "known_hosts"
+    bastion = SSHSettings(
+        host="127.0.0.1",
+        port=base + BASTION_PORT_OFFSET,
+        username="teamster",
+        known_hosts=known_hosts,
+        private_key_file=sandbox / "secrets" / "ssh_client_key",
+    )
+    return Settings(
+        environment="local",
+        data_dir=data_dir,
+        sandbox_port_base=base,
+        warehouse=DuckDBSettings(path=data_dir / "warehouse.duckdb"),
+        landing=LocalLandingSettings(root=data_dir / "landing"),
+        dbt_target="local",
+        sis_databases={
+            loc: SISDatabaseSettings(
+                url=f"postgresql://psnavigator@sis.{loc}.sandbox:5432/powerschool",
+                password_file=sandbox / "secrets" / f"{loc}_sis_password",
+                ssh=bastion,
+            )
+            for loc in SQL_SIS_LOCATIONS
+        },
+        sis_sftp={
+            loc: SFTPDropSettings(
+                ssh=SSHSettings(
+                    host="127.0.0.1",
+                    port=base + offset,
+                    username="teamster",
+                    known_hosts=known_hosts,
+                    password_file=sandbox / "secrets" / f"{loc}_sftp_password",
+                ),
+                remote_dir="/exports",
+            )
+            for loc, offset in SFTP_PORT_OFFSETS.items()
+        },
+    )
+
+
+class _Required:
+    """Collects every missing variable so the error lists them all at once."""
+
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+        self.missing: list[str] = []
+
+    def __call__(self, name: str) -> str:
+        value = self.env.get(name, "")
+        if not value:
+            self.missing.append(name)
+        return value
+
+
+def _prod(env: dict[str, str]) -> Settings:
+    need = _Required(env)
+    known_hosts = need("TEAMSTER_KNOWN_HOSTS_FILE")
+    sis = {}
+    for loc in SQL_SIS_LOCATIONS:
+        p = f"TEAMSTER_{loc.upper()}_SIS"
+        sis[loc] = dict(
+            url=need(f"{p}_URL"),
+            password_file=need(f"{p}_PASSWORD_FILE"),
+            ssh=dict(
+                host=need(f"{p}_SSH_HOST"),
+                port=env.get(f"{p}_SSH_PORT", "22"),
+                username=need(f"{p}_SSH_USER"),
+                known_hosts=known_hosts,
+                private_key_file=need(f"{p}_SSH_KEY_FILE"),
+            ),
+        )
+    sftp = {}
+    for loc in SFTP_SIS_LOCATIONS:
+        p = f"TEAMSTER_{loc.upper()}_SIS_SFTP"
+        sftp[loc] = dict(
+            ssh=dict(
+                host=need(f"{p}_HOST"),
+                port=env.get(f"{p}_PORT", "22"),
+                username=need(f"{p}_USER"),
+                known_hosts=known_hosts,
+                password_file=need(f"{p}_PASSWORD_FILE"),
+            ),
+            remote_dir=env.get(f"{p}_DIR", "/"),
+        )
+    project = need("TEAMSTER_GCP_PROJECT")
+    bucket_prefix = need("TEAMSTER_GCS_BUCKET_PREFIX")
+    if need.missing:
+        raise SettingsError("environment 'prod' is missing settings: " + ", ".join(need.missing))
+    return Settings.model_validate(
+        dict(
+            environment="prod",
+            warehouse=dict(
+                kind="bigquery",
+                project=project,
+                location=env.get("TEAMSTER_BIGQUERY_LOCATION", "US"),
+            ),
+            landing=dict(kind="gcs", bucket_prefix=bucket_prefix),
+            dbt_target="prod",
+            sis_databases=sis,
+            sis_sftp=sftp,
+        )
+    )
+
+
+_BUILDERS = {"local": _local, "prod": _prod}
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Settings for ``TEAMSTER_ENV``; raises ``SettingsError`` rather than guessing."""
+    env = dict(os.environ if env is None else env)
+    name = env.get("TEAMSTER_ENV", "local")
+    builder = _BUILDERS.get(name)
+    if builder is None:
+        raise SettingsError(f"unknown TEAMSTER_ENV {name!r}; expected one of {ENVIRONMENTS}")
+    return builder(env)
+
+
+@functools.cache
+def current() -> Settings:
+    """The process's settings, read once so every code location shares them."""
+    return load_settings()

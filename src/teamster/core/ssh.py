@@ -1,0 +1,161 @@
+"""SSH client: tunnels and SFTP over one verified connection.
+
+asyncssh runs on a private event loop thread so synchronous Dagster code can hold a
+tunnel open for a whole extraction. Host keys are always checked against the
+configured known_hosts file. Connecting retries only transient network failures;
+a refused login or an unknown host key fails at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import asyncssh
+from tenacity import (
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+from tenacity.asyncio import AsyncRetrying
+
+from teamster.core.settings import SSHSettings
+
+T = TypeVar("T")
+
+TRANSIENT = (ConnectionRefusedError, ConnectionResetError, TimeoutError, asyncssh.ConnectionLost)
+FATAL = (asyncssh.PermissionDenied, asyncssh.HostKeyNotVerifiable)
+
+
+class SSHError(RuntimeError):
+    """A connection failed for a reason retries cannot fix."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    path: str
+    size: int
+    mtime: int
+
+
+class SSHConnection:
+    """A context manager around one SSH connection on a background loop."""
+
+    def __init__(self, settings: SSHSettings, attempts: int = 4):
+        self.settings = settings
+        self.attempts = attempts
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, daemon=True, name=f"ssh-{settings.host}:{settings.port}"
+        )
+        self._conn: asyncssh.SSHClientConnection | None = None
+        self._listeners: list[asyncssh.SSHListener] = []
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def __enter__(self) -> SSHConnection:
+        self._thread.start()
+        try:
+            self._conn = self._run(self._connect())
+        except BaseException:
+            self._shutdown()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._conn is not None:
+                self._run(self._close())
+        finally:
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    async def _connect(self) -> asyncssh.SSHClientConnection:
+        s = self.settings
+        if not s.known_hosts.exists():
+            raise SSHError(f"known_hosts file {s.known_hosts} does not exist")
+        options: dict[str, Any] = dict(
+            username=s.username, known_hosts=str(s.known_hosts), connect_timeout=15
+        )
+        if s.private_key_file is not None:
+            options["client_keys"] = [str(s.private_key_file)]
+        if s.password_file is not None:
+            options["password"] = _read_secret(s.password_file)
+            options["client_keys"] = None
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_exponential_jitter(initial=0.5, max=8),
+            retry=retry_if_exception_type(TRANSIENT) & retry_if_not_exception_type(FATAL),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await asyncssh.connect(s.host, s.port, **options)
+        except FATAL as e:
+            raise SSHError(f"SSH to {s.username}@{s.host}:{s.port} refused: {e.reason}") from None
+        raise AssertionError("unreachable")
+
+    async def _close(self) -> None:
+        for listener in self._listeners:
+            listener.close()
+        assert self._conn is not None
+        self._conn.close()
+        await self._conn.wait_closed()
+
+    def forward(self, remote_host: str, remote_port: int) -> int:
+        """Open a local port on 127.0.0.1 that tunnels to remote_host:remote_port."""
+
+        async def start() -> int:
+            assert self._conn is not None
+            listener = await self._conn.forward_local_port("127.0.0.1", 0, remote_host, remote_port)
+            self._listeners.append(listener)
+            return listener.get_port()
+
+        return self._run(start())
+
+    def list_files(self, directory: str) -> list[RemoteFile]:
+        async def listdir() -> list[RemoteFile]:
+            assert self._conn is not None
+            async with self._conn.start_sftp_client() as sftp:
+                entries = await sftp.readdir(directory)
+            return sorted(
+                (
+                    RemoteFile(
+                        f"{directory.rstrip('/')}/{e.filename}",
+                        e.attrs.size or 0,
+                        e.attrs.mtime or 0,
+                    )
+                    for e in entries
+                    if e.attrs.type == asyncssh.FILEXFER_TYPE_REGULAR
+                    and not e.filename.startswith(".")
+                ),
+                key=lambda f: f.path,
+            )
+
+        return self._run(listdir())
+
+    def download(self, remote_path: str, local_path: str) -> None:
+        async def get() -> None:
+            assert self._conn is not None
+            async with self._conn.start_sftp_client() as sftp:
+                await sftp.get(remote_path, local_path)
+
+        self._run(get())
+
+
+def _read_secret(path: Any) -> str:
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        raise SSHError(f"secret file {path} does not exist") from None

@@ -1,0 +1,95 @@
+"""Warehouse loaders: replace exactly the table or partition that was landed.
+
+DuckDB in ``local`` (schemas named like the BigQuery datasets), BigQuery in ``prod``.
+A load is one transaction (DuckDB) or one truncating load job (BigQuery), so an
+interrupted load leaves the previous good state.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import duckdb
+
+from teamster.core.landing import LandedFile
+from teamster.core.settings import BigQuerySettings, DuckDBSettings
+
+
+class Warehouse(Protocol):
+    def replace(self, dataset: str, table: str, landed: LandedFile) -> int: ...
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class DuckDBWarehouse:
+    def __init__(self, settings: DuckDBSettings):
+        self.path = settings.path
+
+    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(self.path), read_only=read_only)
+
+    def replace(self, dataset: str, table: str, landed: LandedFile) -> int:
+        """Swap in the landed file's rows; returns the row count now in that slice."""
+        target = f"{_ident(dataset)}.{_ident(table)}"
+        source = "read_parquet(?)"
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(dataset)}")
+                if landed.partition is None:
+                    con.execute(
+                        f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}", [landed.uri]
+                    )
+                else:
+                    column, value = landed.partition
+                    con.execute(
+                        f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM {source} LIMIT 0",
+                        [landed.uri],
+                    )
+                    con.execute(
+                        f"DELETE FROM {target} WHERE CAST({_ident(column)} AS VARCHAR) = ?", [value]
+                    )
+                    con.execute(
+                        f"INSERT INTO {target} BY NAME SELECT * FROM {source}", [landed.uri]
+                    )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return landed.rows
+
+
+class BigQueryWarehouse:
+    """Loads landed GCS files with truncating load jobs (table or ``table$partition``)."""
+
+    def __init__(self, settings: BigQuerySettings):
+        self.settings = settings
+
+    def replace(self, dataset: str, table: str, landed: LandedFile) -> int:
+        from google.cloud import bigquery  # installed with the ``prod`` extra
+
+        client = bigquery.Client(project=self.settings.project, location=self.settings.location)
+        destination = f"{self.settings.project}.{dataset}.{table}"
+        if landed.partition is not None:
+            destination += "$" + landed.partition[1].replace("-", "")
+        job = client.load_table_from_uri(
+            landed.uri,
+            destination,
+            job_config=bigquery.LoadJobConfig(
+                source_format=bigquery.SourceFormat.PARQUET,
+                write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+                create_disposition=bigquery.CreateDisposition.CREATE_IF_NEEDED,
+            ),
+        )
+        job.result()
+        return landed.rows
+
+
+def warehouse_for(settings: DuckDBSettings | BigQuerySettings) -> Warehouse:
+    if isinstance(settings, DuckDBSettings):
+        return DuckDBWarehouse(settings)
+    return BigQueryWarehouse(settings)

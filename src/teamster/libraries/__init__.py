@@ -1,0 +1,1 @@
+"""Reusable asset builders and resources, one subpackage per integration."""

@@ -1,0 +1,1 @@
+"""dbt: project preparation, the shared translator and asset builders."""

@@ -1,0 +1,34 @@
+"""One translator for all five code locations: keys follow ``teamster.core.naming``.
+
+A model's key is its relation's (``kipptaf_extracts.rpt_x`` -> ``kipptaf/extracts/rpt_x``)
+and a source's key is the key of the table it reads, so kipptaf's sources over the
+regions' models, and the regions' sources over ingested tables, are the very assets
+that write those tables in their own code locations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetKey
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+from teamster.core.naming import key_for_relation
+
+
+class TeamsterDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        props = dbt_resource_props
+        if props["resource_type"] == "source":
+            table = props.get("identifier") or props["name"]
+        else:
+            table = props.get("alias") or props["name"]
+        return key_for_relation(props["schema"], table)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        # the package a node comes from says what it holds: powerschool, kipptaf, ...
+        return dbt_resource_props.get("package_name")
+
+
+TRANSLATOR = TeamsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))

@@ -1,0 +1,1 @@
+"""PowerSchool: the SIS (over SQL through an SSH tunnel, or SFTP drops) and Enrollment."""

@@ -1,0 +1,1 @@
+"""PowerSchool SIS tables, declared once and extracted by either path."""

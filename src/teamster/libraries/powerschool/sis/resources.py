@@ -1,0 +1,108 @@
+"""The SIS database resource: an SSH tunnel plus an Arrow-native driver.
+
+The URL is a SQLAlchemy URL as seen from the bastion (``oracle+oracledb://...`` in
+prod, ``postgresql://...`` in the sandbox); the password comes from a file. Rows are
+fetched as Arrow record batches by the driver itself (ADBC for PostgreSQL,
+python-oracledb's DataFrame batches for Oracle), which is what keeps extraction fast
+and memory bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+
+from teamster.core.settings import SISDatabaseSettings
+from teamster.core.ssh import SSHConnection
+from teamster.libraries.powerschool.sis.queries import compile_for
+
+BATCH_ROWS = 100_000
+
+
+class SISError(RuntimeError):
+    """A SIS query failed; the message never carries the password."""
+
+
+class PowerSchoolSIS:
+    def __init__(self, settings: SISDatabaseSettings):
+        self.settings = settings
+        self.url = make_url(settings.url)
+        self.dialect = self.url.get_dialect()()
+
+    @contextmanager
+    def session(self) -> Iterator[SISSession]:
+        """Open the tunnel; the session streams queries through it."""
+        with SSHConnection(self.settings.ssh) as ssh:
+            port = ssh.forward(
+                self.url.host or "localhost", self.url.port or _default_port(self.url)
+            )
+            password = self.settings.password_file.read_text().strip()
+            yield SISSession(self.url.set(host="127.0.0.1", port=port), password, self.dialect)
+
+
+def _default_port(url: URL) -> int:
+    return 1521 if url.get_backend_name() == "oracle" else 5432
+
+
+class SISSession:
+    def __init__(self, url: URL, password: str, dialect: sa.engine.Dialect):
+        self._url = url
+        self._password = password
+        self.dialect = dialect
+
+    def stream(self, query: sa.Select, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+        """Record batches cast to ``schema`` (column names compared in lower case)."""
+        sql = compile_for(query, self.dialect)
+        backend = self._url.get_backend_name()
+        try:
+            if backend == "postgresql":
+                batches = self._postgres(sql)
+            elif backend == "oracle":
+                batches = self._oracle(sql)
+            else:
+                raise SISError(f"no Arrow driver for {backend!r} databases")
+            for batch in batches:
+                yield _conform(batch, schema)
+        except SISError:
+            raise
+        except Exception as e:  # driver errors: keep the reason, drop any secret
+            message = str(e).replace(self._password, "***")
+            raise SISError(
+                f"{type(e).__name__} querying {self._url.render_as_string()}: {message}"
+            ) from None
+
+    def _postgres(self, sql: str) -> Iterator[pa.RecordBatch]:
+        import adbc_driver_postgresql.dbapi as adbc
+
+        uri = self._url.set(drivername="postgresql", password=self._password)
+        with (
+            adbc.connect(uri.render_as_string(hide_password=False)) as conn,
+            conn.cursor() as cursor,
+        ):
+            cursor.execute(sql)
+            yield from cursor.fetch_record_batch()
+
+    def _oracle(self, sql: str) -> Iterator[pa.RecordBatch]:
+        import oracledb  # thin mode: no Oracle client libraries needed
+
+        with oracledb.connect(
+            user=self._url.username,
+            password=self._password,
+            host=self._url.host,
+            port=self._url.port,
+            service_name=self._url.database,
+        ) as conn:
+            for frame in conn.fetch_df_batches(statement=sql, size=BATCH_ROWS):
+                yield from pa.table(frame).to_batches()
+
+
+def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    batch = batch.rename_columns([name.lower() for name in batch.schema.names])
+    missing = [f.name for f in schema if f.name not in batch.schema.names]
+    if missing:
+        raise SISError(f"query result lacks declared columns {missing}")
+    return pa.record_batch([batch.column(f.name).cast(f.type) for f in schema], schema=schema)

@@ -1,0 +1,30 @@
+"""Helpers shared by fixtures and tests."""
+
+import socket
+import tempfile
+from pathlib import Path
+
+
+def free_port_base(span: int = 10) -> int:
+    """A port base whose next ``span`` ports are free on 127.0.0.1."""
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + span > 65535:
+            continue
+        try:
+            for port in range(base, base + span):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free port range on 127.0.0.1")
+
+
+def make_data_dir(prefix: str) -> Path:
+    """A data dir that PostgreSQL, run as `nobody` under root, can reach."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    path.chmod(0o755)
+    return path
