@@ -52,17 +52,9 @@ def settings(data_dir: Path):
 @pytest.fixture(scope="session")
 def sandbox(settings):
     """The running district; tests may read its truth and secrets."""
-    from sandbox.district import Ports, Sandbox
-    from teamster.core.settings import BASTION_PORT_OFFSET, SFTP_PORT_OFFSETS
+    from sandbox.district import Sandbox, ports_from_base
 
-    base = settings.sandbox_port_base
-    box = Sandbox(
-        settings.data_dir,
-        Ports(
-            bastion=base + BASTION_PORT_OFFSET,
-            sftp={r: base + o for r, o in SFTP_PORT_OFFSETS.items()},
-        ),
-    )
+    box = Sandbox(settings.data_dir, ports_from_base(settings.sandbox_port_base))
     box.generate(seed=TEST_SEED, scale=TEST_SCALE)
     with box:
         yield box

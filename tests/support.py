@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 
-def free_port_base(span: int = 10) -> int:
+def free_port_base(span: int = 16) -> int:
     """A port base whose next ``span`` ports are free on 127.0.0.1."""
     for _ in range(200):
         with socket.socket() as s:

@@ -1,32 +1,44 @@
-"""The running sandbox: generates a district, then serves it on 127.0.0.1.
+"""The running sandbox: publishes a district view, serves it on 127.0.0.1, advances it.
 
 Layout under ``<data-dir>/sandbox/``:
-  truth.json            ground truth computed by the generator
+  state.json            seed, scale and the day the district shows (as_of)
+  truth.json            ground truth computed by the generator for that day
   known_hosts           pinned host keys of every SSH server
-  secrets/              client key and passwords (mode 0600)
+  secrets/              client key, passwords, DeansList keys (mode 0600)
   host_keys/            server host keys, kept across restarts
+  faults.json           fault switches read by the servers (see ``faults``)
   sis/<region>/pgdata   PostgreSQL clusters of the SQL regions
-  sftp/<region>/        the SFTP roots (Paterson's SIS drops)
+  sftp/...              SFTP roots: Paterson SIS drops, i-Ready, ADP, AutoComm inboxes
+  autocomm/<region>.jsonl  what each AutoComm inbox received
+  http/...              what the HTTP APIs serve
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
+import io
 import json
 import secrets
 import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
-from sandbox import generator, postgres, ssh
+from sandbox import faults, generator, http, postgres, ssh
 
 SSH_USER = "teamster"
 SIS_PORT = 5432
 SFTP_EXPORT_DIR = "exports"
+SQL_REGIONS = [r for r, p in generator.REGIONS.items() if p["sis"] == "sql"]
+SFTP_REGIONS = [r for r, p in generator.REGIONS.items() if p["sis"] == "sftp"]
+# SFTP servers: name -> offset from the port base; HTTP systems likewise.
+SFTP_SERVERS = ["kipppaterson", "iready", "adp", *(f"autocomm_{r}" for r in SQL_REGIONS)]
+HTTP_SYSTEMS = list(http.SYSTEMS)
 
 
 def sis_host(region: str) -> str:
@@ -37,7 +49,15 @@ def sis_host(region: str) -> str:
 @dataclass(frozen=True)
 class Ports:
     bastion: int
-    sftp: dict[str, int]  # region -> port of its SIS SFTP drop
+    sftp: dict[str, int]
+    http: dict[str, int]
+
+
+def ports_from_base(base: int) -> Ports:
+    """The fixed layout: bastion, then each SFTP server, then each HTTP system."""
+    sftp = {name: base + 1 + i for i, name in enumerate(SFTP_SERVERS)}
+    http_ports = {name: base + 1 + len(SFTP_SERVERS) + i for i, name in enumerate(HTTP_SYSTEMS)}
+    return Ports(bastion=base, sftp=sftp, http=http_ports)
 
 
 def _secret(path: Path) -> str:
@@ -59,17 +79,59 @@ def _client_key(path: Path) -> asyncssh.SSHKey:
     return asyncssh.read_private_key(str(path))
 
 
+def write_if_changed(path: Path, content: bytes) -> bool:
+    """Replace ``path`` atomically, and only if its bytes differ (mtimes stay honest)."""
+    if path.exists() and path.read_bytes() == content:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_bytes(content)
+    tmp.replace(path)
+    return True
+
+
+def csv_bytes(rows: list[dict[str, Any]], columns: list[str] | None = None) -> bytes:
+    columns = columns or (list(rows[0]) if rows else [])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_value(row.get(c)) for c in columns])
+    return out.getvalue().encode()
+
+
+def _csv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _json_bytes(value: object) -> bytes:
+    return json.dumps(value, indent=1, default=str).encode()
+
+
 class Sandbox:
-    """Generate, start and stop the simulated district."""
+    """Generate, publish, start, advance and stop the simulated district."""
 
     def __init__(self, data_dir: Path, ports: Ports):
         self.data_dir = Path(data_dir).resolve()
         self.root = self.data_dir / "sandbox"
         self.ports = ports
+        self.faults = faults.Faults(self.root / "faults.json")
         self._databases: dict[str, postgres.SISDatabase] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._servers: list[asyncssh.SSHAcceptor] = []
+        self._acceptors: dict[str, asyncssh.SSHAcceptor] = {}
+        self._key_mtimes: dict[str, float] = {}
+        self._http: list[http.HTTPServerThread] = []
+        self._watcher: asyncio.Task | None = None
+        self._routes: dict[tuple[str, int], Path] = {}
+
+    # --- paths and state --------------------------------------------------------------
 
     @property
     def secrets_dir(self) -> Path:
@@ -79,31 +141,21 @@ class Sandbox:
     def truth_path(self) -> Path:
         return self.root / "truth.json"
 
-    def _sql_regions(self) -> list[str]:
-        return [r for r, plan in generator.REGIONS.items() if plan["sis"] == "sql"]
+    @property
+    def state_path(self) -> Path:
+        return self.root / "state.json"
 
-    def _sftp_regions(self) -> list[str]:
-        return [r for r, plan in generator.REGIONS.items() if plan["sis"] == "sftp"]
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
 
-    def generate(self, seed: int, scale: float) -> dict:
-        """Write a fresh district (databases, files, truth); returns the truth."""
-        district = generator.generate(seed=seed, scale=scale)
-        self.root.mkdir(parents=True, exist_ok=True)
-        for region in self._sql_regions():
-            db = self._database(region)
-            db.create()
-            db.start()
-            try:
-                db.load(district.tables[region])
-            finally:
-                db.stop()
-        for region in self._sftp_regions():
-            self._write_sis_drop(region, district.tables[region])
-        truth = district.truth()
-        tmp = self.truth_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(truth, indent=2, sort_keys=True))
-        tmp.replace(self.truth_path)
-        return truth
+    def state(self) -> dict[str, Any]:
+        if not self.state_path.exists():
+            raise RuntimeError(f"no district in {self.root}: generate one first")
+        return json.loads(self.state_path.read_text())
+
+    def truth(self) -> dict[str, Any]:
+        return json.loads(self.truth_path.read_text())
 
     def _database(self, region: str) -> postgres.SISDatabase:
         if region not in self._databases:
@@ -111,76 +163,240 @@ class Sandbox:
             self._databases[region] = postgres.SISDatabase(self.root / "sis" / region, password)
         return self._databases[region]
 
-    def _write_sis_drop(self, region: str, tables: dict[str, list[dict]]) -> None:
-        export = self.root / "sftp" / region / SFTP_EXPORT_DIR
-        if export.exists():
-            shutil.rmtree(export)
-        export.mkdir(parents=True)
-        for table, columns in postgres.SIS_DDL.items():
-            tmp = export / f".{table}.csv.part"
-            with tmp.open("w", newline="") as f:
-                writer = csv.writer(f)
-                writer.writerow(columns)
-                for row in tables[table]:
-                    writer.writerow([_csv_value(row[c]) for c in columns])
-            tmp.replace(export / f"{table}.csv")
+    # --- generating and publishing ----------------------------------------------------
+
+    def generate(self, seed: int, scale: float, as_of: dt.date | None = None) -> dict:
+        """Create a fresh district (databases, files, APIs, truth); returns the truth."""
+        if self.running:
+            raise RuntimeError("stop the sandbox before generating a new district")
+        as_of = as_of or generator.DEFAULT_AS_OF
+        self.root.mkdir(parents=True, exist_ok=True)
+        for stale in ("sftp", "http", "autocomm"):
+            shutil.rmtree(self.root / stale, ignore_errors=True)
+        self.faults.clear()
+        for region in SQL_REGIONS:
+            self._database(region).create()
+        world = generator.World(seed, scale, generator.school_year_of(as_of))
+        return self._publish(world, as_of)
+
+    def advance(self, days: int) -> dict:
+        """Move the district ``days`` school days forward; returns the new truth."""
+        if days < 1:
+            raise ValueError("advance needs at least one day")
+        state = self.state()
+        world = generator.World(state["seed"], state["scale"], state["start_year"])
+        as_of = dt.date.fromisoformat(state["as_of"])
+        later = [d for d in world.school_days if d > as_of]
+        if len(later) < days:
+            raise ValueError(
+                f"the school year ends {world.year.last_day}; "
+                f"only {len(later)} school days remain after {as_of}"
+            )
+        return self._publish(world, later[days - 1])
+
+    def _publish(self, world: generator.World, as_of: dt.date) -> dict:
+        district = world.view(as_of)
+        self._publish_sis(district)
+        self._publish_files(district)
+        self._publish_http(district)
+        truth = district.truth()
+        write_if_changed(self.truth_path, _json_bytes(truth))
+        write_if_changed(
+            self.state_path,
+            _json_bytes(
+                {
+                    "seed": world.seed,
+                    "scale": world.scale,
+                    "start_year": world.year.start_year,
+                    "as_of": as_of.isoformat(),
+                }
+            ),
+        )
+        return truth
+
+    def _publish_sis(self, district: generator.District) -> None:
+        for region in SQL_REGIONS:
+            db = self._database(region)
+            if db.socket_dir is None and not db.attach():
+                db.start()
+            try:
+                db.replace_all(district.sis[region])
+            finally:
+                if not self.running:
+                    db.stop()  # detaches from a daemon's cluster, stops one started here
+        for region in SFTP_REGIONS:
+            export = self.root / "sftp" / region / SFTP_EXPORT_DIR
+            for table, columns in postgres.SIS_DDL.items():
+                write_if_changed(
+                    export / f"{table}.csv", csv_bytes(district.sis[region][table], list(columns))
+                )
+
+    def _publish_files(self, district: generator.District) -> None:
+        for region, files in district.iready.items():
+            for subject, rows in files.items():
+                write_if_changed(
+                    self.root
+                    / "sftp"
+                    / "iready"
+                    / region
+                    / SFTP_EXPORT_DIR
+                    / f"diagnostic_results_{subject}.csv",
+                    csv_bytes(rows),
+                )
+        adp = self.root / "sftp" / "adp"
+        for pay_date, lines in district.adp_gl.items():
+            write_if_changed(adp / "payroll" / f"gl_{pay_date:%Y%m%d}.csv", csv_bytes(lines))
+        write_if_changed(adp / "roster" / "staff_roster.csv", csv_bytes(district.adp_roster))
+        for region in SQL_REGIONS:
+            (self.root / "sftp" / "autocomm" / region).mkdir(parents=True, exist_ok=True)
+
+    def _publish_http(self, district: generator.District) -> None:
+        base = self.root / "http"
+        write_if_changed(
+            base / "enrollment" / "actions.json", _json_bytes(district.enrollment_actions)
+        )
+        for action, rows in district.enrollment_submissions.items():
+            write_if_changed(
+                base / "enrollment" / "submissions" / f"{action}.json", _json_bytes(rows)
+            )
+        _secret(self.secrets_dir / "enrollment_api_password")
+        keys_path = self.secrets_dir / "deanslist_keys.json"
+        keys = json.loads(keys_path.read_text()) if keys_path.exists() else {}
+        for schools in district.deanslist.values():
+            for school, endpoints in schools.items():
+                keys.setdefault(str(school), secrets.token_hex(16))
+                for endpoint, rows in endpoints.items():
+                    write_if_changed(
+                        base / "deanslist" / str(school) / f"{endpoint}.json", _json_bytes(rows)
+                    )
+        if write_if_changed(keys_path, _json_bytes(keys)):
+            keys_path.chmod(0o600)
+        for sheet_id, sheet in district.sheets.items():
+            write_if_changed(base / "sheets" / f"{sheet_id}.csv", csv_bytes(sheet["rows"]))
+
+    # --- serving ----------------------------------------------------------------------
 
     def start(self) -> None:
         """Start every server; returns once all of them accept connections."""
-        if self._thread is not None:
+        if self.running:
             raise RuntimeError("the sandbox is already running")
-        if not self.truth_path.exists():
-            raise RuntimeError(f"no district in {self.root}: generate one first")
-        routes = {}
-        for region in self._sql_regions():
-            routes[(sis_host(region), SIS_PORT)] = self._database(region).start()
+        self.state()
+        for region in SQL_REGIONS:
+            self._routes[(sis_host(region), SIS_PORT)] = self._database(region).start()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sandbox", daemon=True)
         self._thread.start()
         try:
-            asyncio.run_coroutine_threadsafe(self._start_ssh(routes), self._loop).result(30)
+            self._call(self._start_ssh())
+            for system in HTTP_SYSTEMS:
+                self._http.append(http.start_http(system, self.ports.http[system], self.root))
         except BaseException:
             self.stop()
             raise
 
-    async def _start_ssh(self, routes: dict) -> None:
-        client_key = _client_key(self.secrets_dir / "ssh_client_key")
-        keys = self.root / "host_keys"
-        self._servers.append(
-            await ssh.start_bastion(
-                self.ports.bastion, keys / "bastion", SSH_USER, client_key, routes
+    def _call(self, coro, timeout: float = 30) -> Any:
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def _sftp_users(self, name: str) -> tuple[dict[str, tuple[str, Path]], Path | None]:
+        sftp = self.root / "sftp"
+        if name == "iready":
+            return {
+                r: (_secret(self.secrets_dir / f"iready_{r}_password"), sftp / "iready" / r)
+                for r in generator.REGIONS
+            }, None
+        if name.startswith("autocomm_"):
+            region = name.removeprefix("autocomm_")
+            password = _secret(self.secrets_dir / f"{name}_password")
+            return (
+                {SSH_USER: (password, sftp / "autocomm" / region)},
+                self.root / "autocomm" / f"{region}.jsonl",
             )
-        )
-        lines = [ssh.known_hosts_line(self.ports.bastion, keys / "bastion")]
-        for region, port in self.ports.sftp.items():
-            password = _secret(self.secrets_dir / f"{region}_sftp_password")
-            self._servers.append(
-                await ssh.start_sftp(
-                    port, keys / f"{region}_sftp", SSH_USER, password, self.root / "sftp" / region
-                )
+        password = _secret(self.secrets_dir / f"{name}_sftp_password")
+        return {SSH_USER: (password, sftp / name)}, None
+
+    def _host_key_path(self, name: str) -> Path:
+        return self.root / "host_keys" / name
+
+    async def _start_server(self, name: str) -> None:
+        key = self._host_key_path(name)
+        ssh.host_key(key)
+        self._key_mtimes[name] = key.stat().st_mtime
+        if name == "bastion":
+            client_key = _client_key(self.secrets_dir / "ssh_client_key")
+            acceptor = await ssh.start_bastion(
+                self.ports.bastion, key, SSH_USER, client_key, self._routes, self.faults.byte_limit
             )
-            lines.append(ssh.known_hosts_line(port, keys / f"{region}_sftp"))
+        else:
+            users, received = self._sftp_users(name)
+            acceptor = await ssh.start_sftp(
+                self.ports.sftp[name], key, users, self.faults.byte_limit, received
+            )
+        self._acceptors[name] = acceptor
+
+    async def _start_ssh(self) -> None:
+        names = ["bastion", *SFTP_SERVERS]
+        for name in names:
+            await self._start_server(name)
+        ports = {"bastion": self.ports.bastion, **self.ports.sftp}
+        lines = [ssh.known_hosts_line(ports[n], self._host_key_path(n)) for n in names]
         (self.root / "known_hosts").write_text("\n".join(lines) + "\n")
+        self._watcher = asyncio.ensure_future(self._watch_host_keys())
+
+    async def _watch_host_keys(self) -> None:
+        """Restart a server whose host key file changed (the host-key fault)."""
+        while True:
+            await asyncio.sleep(0.2)
+            for name, seen in list(self._key_mtimes.items()):
+                path = self._host_key_path(name)
+                if path.exists() and path.stat().st_mtime != seen:
+                    acceptor = self._acceptors.pop(name)
+                    acceptor.close()
+                    await acceptor.wait_closed()
+                    await self._start_server(name)
+
+    def change_host_key(self, name: str) -> None:
+        """The fault: give a server a new host key that known_hosts does not pin."""
+        path = self._host_key_path(name)
+        key = asyncssh.generate_private_key("ssh-ed25519")
+        tmp = path.with_name(f".{name}.new")
+        key.write_private_key(str(tmp))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+        if self.running:
+            deadline = 50
+            while self._key_mtimes.get(name) != path.stat().st_mtime and deadline:
+                threading.Event().wait(0.1)
+                deadline -= 1
 
     def stop(self) -> None:
         """Stop every server that is running; safe to call twice."""
+        for server in self._http:
+            server.stop()
+        self._http.clear()
         if self._loop is not None:
 
             async def close() -> None:
-                for server in self._servers:
-                    server.close()
-                    await server.wait_closed()
+                if self._watcher is not None:
+                    self._watcher.cancel()
+                for acceptor in self._acceptors.values():
+                    acceptor.close()
+                    await acceptor.wait_closed()
 
-            asyncio.run_coroutine_threadsafe(close(), self._loop).result(30)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            if self._thread is not None:
-                self._thread.join(10)
-            self._loop.close()
-        self._servers.clear()
+            try:
+                self._call(close())
+            finally:
+                self._loop.call_soon_threadsafe(self._loop.stop)
+                if self._thread is not None:
+                    self._thread.join(10)
+                self._loop.close()
+        self._acceptors.clear()
         self._loop = None
         self._thread = None
+        self._watcher = None
         for db in self._databases.values():
             db.stop()
+        self._routes.clear()
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -188,11 +404,3 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def _csv_value(value: object) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
-    return str(value)

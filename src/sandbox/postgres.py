@@ -51,6 +51,206 @@ SIS_DDL: dict[str, dict[str, str]] = {
         "exitdate": "date",
         "dob": "date",
         "gender": "text",
+        "ethnicity": "text",
+        "whenmodified": "timestamp",
+    },
+    "studentcorefields": {
+        "dcid": "integer",
+        "studentsdcid": "integer",
+        "primarylanguage": "text",
+        "lep_status": "text",
+        "whenmodified": "timestamp",
+    },
+    "s_nj_stu_x": {
+        "studentsdcid": "integer",
+        "specialed_classification": "text",
+        "iepbegin_date": "date",
+        "iepend_date": "date",
+        "whenmodified": "timestamp",
+    },
+    "u_studentsuserfields": {
+        "studentsdcid": "integer",
+        "c_504_status": "text",
+        "whenmodified": "timestamp",
+    },
+    "reenrollments": {
+        "id": "integer",
+        "dcid": "integer",
+        "studentid": "integer",
+        "schoolid": "integer",
+        "grade_level": "integer",
+        "entrydate": "date",
+        "exitdate": "date",
+        "entrycode": "text",
+        "exitcode": "text",
+        "whenmodified": "timestamp",
+    },
+    "spenrollments": {
+        "id": "integer",
+        "dcid": "integer",
+        "studentid": "integer",
+        "programid": "integer",
+        "schoolid": "integer",
+        "gradelevel": "integer",
+        "enter_date": "date",
+        "exit_date": "date",
+        "whenmodified": "timestamp",
+    },
+    "users": {
+        "dcid": "integer",
+        "first_name": "text",
+        "last_name": "text",
+        "email_addr": "text",
+        "teachernumber": "text",
+        "loginid": "text",
+        "homeschoolid": "integer",
+        "whenmodified": "timestamp",
+    },
+    "schoolstaff": {
+        "id": "integer",
+        "dcid": "integer",
+        "users_dcid": "integer",
+        "schoolid": "integer",
+        "status": "integer",
+        "staffstatus": "integer",
+        "whenmodified": "timestamp",
+    },
+    "courses": {
+        "id": "integer",
+        "dcid": "integer",
+        "course_number": "text",
+        "course_name": "text",
+        "credit_hours": "double precision",
+        "credittype": "text",
+        "whenmodified": "timestamp",
+    },
+    "sections": {
+        "id": "integer",
+        "dcid": "integer",
+        "course_number": "text",
+        "section_number": "text",
+        "schoolid": "integer",
+        "termid": "integer",
+        "teacher": "integer",
+        "whenmodified": "timestamp",
+    },
+    "cc": {
+        "id": "integer",
+        "dcid": "integer",
+        "studentid": "integer",
+        "sectionid": "integer",
+        "schoolid": "integer",
+        "termid": "integer",
+        "course_number": "text",
+        "section_number": "text",
+        "dateenrolled": "date",
+        "dateleft": "date",
+        "whenmodified": "timestamp",
+    },
+    "terms": {
+        "id": "integer",
+        "dcid": "integer",
+        "name": "text",
+        "abbreviation": "text",
+        "firstday": "date",
+        "lastday": "date",
+        "yearid": "integer",
+        "schoolid": "integer",
+        "portion": "integer",
+        "whenmodified": "timestamp",
+    },
+    "termbins": {
+        "id": "integer",
+        "dcid": "integer",
+        "termid": "integer",
+        "schoolid": "integer",
+        "storecode": "text",
+        "date1": "date",
+        "date2": "date",
+        "whenmodified": "timestamp",
+    },
+    "calendar_day": {
+        "id": "integer",
+        "dcid": "integer",
+        "schoolid": "integer",
+        "date_value": "date",
+        "insession": "integer",
+        "membershipvalue": "double precision",
+        "whenmodified": "timestamp",
+    },
+    "attendance_code": {
+        "id": "integer",
+        "dcid": "integer",
+        "schoolid": "integer",
+        "yearid": "integer",
+        "att_code": "text",
+        "description": "text",
+        "presence_status_cd": "text",
+        "calculate_ada_yn": "integer",
+        "whenmodified": "timestamp",
+    },
+    "attendance": {
+        "id": "integer",
+        "dcid": "integer",
+        "studentid": "integer",
+        "schoolid": "integer",
+        "att_date": "date",
+        "attendance_codeid": "integer",
+        "att_mode_code": "text",
+        "yearid": "integer",
+        "transaction_date": "timestamp",
+        "whenmodified": "timestamp",
+    },
+    "storedgrades": {
+        "dcid": "integer",
+        "studentid": "integer",
+        "schoolid": "integer",
+        "termid": "integer",
+        "storecode": "text",
+        "grade_level": "integer",
+        "course_number": "text",
+        "course_name": "text",
+        "grade": "text",
+        "percent": "double precision",
+        "gpa_points": "double precision",
+        "earnedcrhrs": "double precision",
+        "datestored": "date",
+        "transaction_date": "timestamp",
+        "whenmodified": "timestamp",
+    },
+    "pgfinalgrades": {
+        "id": "integer",
+        "dcid": "integer",
+        "studentid": "integer",
+        "sectionid": "integer",
+        "finalgradename": "text",
+        "grade": "text",
+        "percent": "double precision",
+        "startdate": "date",
+        "enddate": "date",
+        "lastgradeupdate": "timestamp",
+        "transaction_date": "timestamp",
+        "whenmodified": "timestamp",
+    },
+    "log": {
+        "id": "integer",
+        "dcid": "integer",
+        "studentid": "integer",
+        "schoolid": "integer",
+        "logtypeid": "integer",
+        "subject": "text",
+        "entry_date": "date",
+        "entry": "text",
+        "entry_author": "text",
+        "whenmodified": "timestamp",
+    },
+    "gen": {
+        "id": "integer",
+        "dcid": "integer",
+        "cat": "text",
+        "name": "text",
+        "value": "text",
+        "yearid": "integer",
         "whenmodified": "timestamp",
     },
 }
@@ -69,6 +269,7 @@ class SISDatabase:
         self.pgdata = root / "pgdata"
         self.password = password
         self.socket_dir: Path | None = None
+        self._attached = False
 
     def _run(self, args: list[str]) -> None:
         user = _server_user()
@@ -124,22 +325,25 @@ class SISDatabase:
             f"-c listen_addresses='' -k {self.socket_dir} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off"
         )
+        pg_ctl = str(PG_BIN / "pg_ctl")
+        log = str(self.pgdata / "server.log")
         self._run(
-            [
-                str(PG_BIN / "pg_ctl"),
-                "-D",
-                str(self.pgdata),
-                "-o",
-                options,
-                "-l",
-                str(self.pgdata / "server.log"),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ]
+            [pg_ctl, "-D", str(self.pgdata), "-o", options, "-l", log, "-w", "-t", "60", "start"]
         )
+        (self.root / "socket_dir").write_text(str(self.socket_dir))
         return self.socket_path
+
+    def attach(self) -> bool:
+        """Use a cluster another process started (the sandbox daemon); False if none runs."""
+        marker = self.root / "socket_dir"
+        if not marker.exists() or not (self.pgdata / "postmaster.pid").exists():
+            return False
+        socket_dir = Path(marker.read_text().strip())
+        if not (socket_dir / ".s.PGSQL.5432").exists():
+            return False
+        self.socket_dir = socket_dir
+        self._attached = True
+        return True
 
     @property
     def socket_path(self) -> Path:
@@ -150,29 +354,31 @@ class SISDatabase:
     def stop(self) -> None:
         if self.socket_dir is None:
             return
+        if self._attached:  # not ours to stop
+            self.socket_dir = None
+            self._attached = False
+            return
+        (self.root / "socket_dir").unlink(missing_ok=True)
         self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"])
         shutil.rmtree(self.socket_dir, ignore_errors=True)
         self.socket_dir = None
 
-    def load(self, tables: dict[str, list[dict]]) -> None:
-        """Create every SIS table and copy the generated rows in."""
+    def replace_all(self, tables: dict[str, list[dict]]) -> None:
+        """Make every SIS table hold exactly ``tables``' rows, in one transaction."""
         import psycopg
 
-        with psycopg.connect(
-            host=str(self.socket_dir),
-            user=USER,
-            password=self.password,
-            dbname="postgres",
-            autocommit=True,
-        ) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-            admin.execute(f"CREATE DATABASE {DATABASE}")
-        with psycopg.connect(
-            host=str(self.socket_dir), user=USER, password=self.password, dbname=DATABASE
-        ) as conn:
+        assert self.socket_dir is not None, "start the database first"
+        login = dict(host=str(self.socket_dir), user=USER, password=self.password)
+        with psycopg.connect(**login, dbname="postgres", autocommit=True) as admin:
+            if not admin.execute(
+                "select 1 from pg_database where datname = %s", [DATABASE]
+            ).fetchone():
+                admin.execute(f"CREATE DATABASE {DATABASE}")
+        with psycopg.connect(**login, dbname=DATABASE) as conn:
             for table, columns in SIS_DDL.items():
                 ddl = ", ".join(f"{name} {kind}" for name, kind in columns.items())
-                conn.execute(f"CREATE TABLE {table} ({ddl})")
+                conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ({ddl})")
+                conn.execute(f"TRUNCATE {table}")
                 names = list(columns)
                 with conn.cursor().copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
                     for row in tables.get(table, []):

@@ -43,17 +43,9 @@ def _use_local(data_dir: Path):
 
 
 def _sandbox(settings):
-    from sandbox.district import Ports, Sandbox
-    from teamster.core.settings import BASTION_PORT_OFFSET, SFTP_PORT_OFFSETS
+    from sandbox.district import Sandbox, ports_from_base
 
-    base = settings.sandbox_port_base
-    return Sandbox(
-        settings.data_dir,
-        Ports(
-            bastion=base + BASTION_PORT_OFFSET,
-            sftp={region: base + offset for region, offset in SFTP_PORT_OFFSETS.items()},
-        ),
-    )
+    return Sandbox(settings.data_dir, ports_from_base(settings.sandbox_port_base))
 
 
 @app.command()
@@ -121,6 +113,22 @@ def _report(settings) -> None:
     console.print(table)
 
 
+def _run_info(sandbox) -> dict | None:
+    """The daemon's run.json if its process is alive."""
+    import json
+
+    run = sandbox.root / "run.json"
+    if not run.exists():
+        return None
+    info = json.loads(run.read_text())
+    try:
+        os.kill(info["pid"], 0)
+    except ProcessLookupError:
+        run.unlink(missing_ok=True)
+        return None
+    return info
+
+
 @sandbox_app.command("up")
 def sandbox_up(
     data_dir: Path = DataDir,
@@ -128,21 +136,134 @@ def sandbox_up(
     scale: float = Scale,
     regenerate: bool = typer.Option(False, help="Generate a new district first."),
 ) -> None:
-    """Serve the district until interrupted (generating it if there is none)."""
+    """Start the sandbox servers in the background (generating a district if none)."""
+    import subprocess
+
     settings = _use_local(data_dir)
     sandbox = _sandbox(settings)
-    if regenerate or not sandbox.truth_path.exists():
+    if _run_info(sandbox):
+        raise typer.BadParameter(f"the sandbox in {sandbox.root} is already up")
+    if regenerate or not sandbox.state_path.exists():
         sandbox.generate(seed=seed, scale=scale)
-    with sandbox:
-        console.print(
-            f"sandbox up: bastion 127.0.0.1:{sandbox.ports.bastion}, "
-            f"SFTP {sandbox.ports.sftp}; secrets in {sandbox.secrets_dir}. Ctrl-C stops."
-        )
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            console.print("stopping")
+    log = (sandbox.root / "server.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--data-dir",
+            str(settings.data_dir),
+            "--port-base",
+            str(settings.sandbox_port_base),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and not _run_info(sandbox):
+        time.sleep(0.2)
+    info = _run_info(sandbox)
+    if info is None:
+        proc.terminate()
+        raise typer.Exit(_fail(f"the sandbox did not start; see {sandbox.root / 'server.log'}"))
+    _print_status(sandbox, info)
+
+
+def _fail(message: str) -> int:
+    console.print(f"[red]{message}[/]")
+    return 1
+
+
+def _print_status(sandbox, info: dict) -> None:
+    state = sandbox.state()
+    table = Table(
+        "system",
+        "address",
+        title=f"sandbox up (pid {info['pid']}), "
+        f"district as of {state['as_of']} (seed {state['seed']}, scale {state['scale']})",
+    )
+    table.add_row("SSH bastion -> SIS databases", f"127.0.0.1:{info['bastion']}")
+    for name, port in info["sftp"].items():
+        table.add_row(f"SFTP {name}", f"127.0.0.1:{port}")
+    for name, port in info["http"].items():
+        table.add_row(f"HTTP {name}", f"http://127.0.0.1:{port}")
+    console.print(table)
+    console.print(f"secrets: {sandbox.secrets_dir}; known_hosts: {sandbox.root / 'known_hosts'}")
+
+
+@sandbox_app.command("down")
+def sandbox_down(data_dir: Path = DataDir) -> None:
+    """Stop the background sandbox."""
+    import signal
+
+    sandbox = _sandbox(_use_local(data_dir))
+    info = _run_info(sandbox)
+    if info is None:
+        console.print("the sandbox is not running")
+        return
+    os.kill(info["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _run_info(sandbox):
+        time.sleep(0.2)
+    console.print("sandbox stopped" if not _run_info(sandbox) else "[red]still running[/]")
+
+
+@sandbox_app.command("status")
+def sandbox_status(data_dir: Path = DataDir) -> None:
+    """Say whether the sandbox is up, where, and which day its district shows."""
+    sandbox = _sandbox(_use_local(data_dir))
+    info = _run_info(sandbox)
+    if info is None:
+        state = sandbox.state() if sandbox.state_path.exists() else None
+        console.print("sandbox down" + (f"; district as of {state['as_of']}" if state else ""))
+        raise typer.Exit(3)
+    _print_status(sandbox, info)
+
+
+@sandbox_app.command("advance")
+def sandbox_advance(
+    data_dir: Path = DataDir, days: int = typer.Option(1, "--days", help="School days to add.")
+) -> None:
+    """Move the district forward: new attendance, edited rows, new files, submissions."""
+    sandbox = _sandbox(_use_local(data_dir))
+    before = sandbox.state()["as_of"]
+    truth = sandbox.advance(days)
+    console.print(f"district advanced from {before} to {truth['as_of']}")
+
+
+@sandbox_app.command("fault")
+def sandbox_fault(
+    data_dir: Path = DataDir,
+    drop_after_bytes: int = typer.Option(None, help="Cut new tunnels/SFTP sessions after N bytes."),
+    on: str = typer.Option("bastion", help="Where --drop-after-bytes applies: bastion or sftp."),
+    http_burst: str = typer.Option(None, help="SYSTEM:STATUS:COUNT, e.g. deanslist:429:3."),
+    corrupt: Path = typer.Option(None, help="A file under sandbox/sftp to damage."),
+    how: str = typer.Option("malformed", help="With --corrupt: malformed or truncate."),
+    host_key: str = typer.Option(None, help="Give this SSH server a new, unpinned host key."),
+    clear: bool = typer.Option(False, help="Clear connection and HTTP faults."),
+) -> None:
+    """Switch faults on (or off) in the running sandbox."""
+    from sandbox.faults import corrupt_file
+
+    sandbox = _sandbox(_use_local(data_dir))
+    if clear:
+        sandbox.faults.clear()
+    if drop_after_bytes is not None:
+        sandbox.faults.drop_after_bytes(on, drop_after_bytes)
+    if http_burst:
+        system, status, count = http_burst.split(":")
+        sandbox.faults.http_burst(system, int(status), int(count))
+    if corrupt is not None:
+        target = (sandbox.root / "sftp" / corrupt).resolve()
+        if not target.is_relative_to(sandbox.root / "sftp") or not target.is_file():
+            raise typer.BadParameter(f"{corrupt} is not a file under {sandbox.root / 'sftp'}")
+        corrupt_file(target, how)
+    if host_key:
+        sandbox.change_host_key(host_key)
+    console.print(f"faults now: {sandbox.faults.read() or 'none'}")
 
 
 DAGSTER_YAML = """\

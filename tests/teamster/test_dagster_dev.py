@@ -22,18 +22,24 @@ def test_dagster_dev_loads_all_five_locations(settings, tmp_path):
     env = {**os.environ, "TEAMSTER_DATA_DIR": str(tmp_path)}
     proc = subprocess.Popen(
         [str(teamster), "dev", "--data-dir", str(tmp_path), "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     loaded: dict[str, str] = {}
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                r = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": QUERY},
-                               timeout=10)
+                r = httpx.post(
+                    f"http://127.0.0.1:{port}/graphql", json={"query": QUERY}, timeout=10
+                )
                 entries = r.json()["data"]["workspaceOrError"]["locationEntries"]
-                loaded = {e["name"]: (e["locationOrLoadError"] or {}).get("__typename", "")
-                          for e in entries}
+                loaded = {
+                    e["name"]: (e["locationOrLoadError"] or {}).get("__typename", "")
+                    for e in entries
+                }
                 if len(loaded) == len(LOCATIONS) and all(loaded.values()):
                     break
             except (httpx.HTTPError, KeyError, TypeError, ValueError):

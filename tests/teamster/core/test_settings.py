@@ -60,3 +60,12 @@ def test_prod_never_falls_back_to_local():
 def test_bad_port_base_is_named():
     with pytest.raises(SettingsError, match="TEAMSTER_SANDBOX_PORT_BASE"):
         load_settings({"TEAMSTER_SANDBOX_PORT_BASE": "high"})
+
+
+def test_local_ports_are_the_sandbox_layout(tmp_path):
+    from sandbox.district import ports_from_base
+
+    s = load_settings({"TEAMSTER_DATA_DIR": str(tmp_path), "TEAMSTER_SANDBOX_PORT_BASE": "50000"})
+    ports = ports_from_base(50000)
+    assert {db.ssh.port for db in s.sis_databases.values()} == {ports.bastion}
+    assert s.sis_sftp["kipppaterson"].ssh.port == ports.sftp["kipppaterson"]

@@ -107,4 +107,6 @@ def test_sftp_lists_paterson_drops(sandbox, settings):
     drop = settings.sis_sftp["kipppaterson"]
     with SSHConnection(drop.ssh) as ssh:
         names = [f.path for f in ssh.list_files(drop.remote_dir)]
-    assert names == ["/exports/schools.csv", "/exports/students.csv"]
+    from sandbox.postgres import SIS_DDL
+
+    assert names == sorted(f"/exports/{table}.csv" for table in SIS_DDL)

@@ -1,0 +1,59 @@
+"""``python -m sandbox serve``: the sandbox as a long-running process (the daemon).
+
+``teamster sandbox up`` starts it detached; it writes ``sandbox/run.json`` once every
+server accepts connections and removes it when stopped by SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+from sandbox.district import Sandbox, ports_from_base
+
+
+def serve(data_dir: Path, port_base: int) -> None:
+    sandbox = Sandbox(data_dir, ports_from_base(port_base))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    run = sandbox.root / "run.json"
+    sandbox.start()
+    try:
+        ports = sandbox.ports
+        run.write_text(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "started_at": time.time(),
+                    "port_base": port_base,
+                    "bastion": ports.bastion,
+                    "sftp": ports.sftp,
+                    "http": ports.http,
+                },
+                indent=1,
+            )
+        )
+        stop.wait()
+    finally:
+        run.unlink(missing_ok=True)
+        sandbox.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m sandbox")
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve an already generated district until signalled")
+    s.add_argument("--data-dir", type=Path, required=True)
+    s.add_argument("--port-base", type=int, required=True)
+    args = parser.parse_args()
+    serve(args.data_dir, args.port_base)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""Every sandbox server answers a real client; `advance` and each fault switch work.
+
+This module runs its own small district (not the session one), since it changes it.
+"""
+
+import datetime as dt
+import json
+import shutil
+import time
+
+import httpx
+import paramiko
+import psycopg
+import pytest
+
+from sandbox.district import SFTP_SERVERS, Sandbox, ports_from_base, sis_host
+from support import free_port_base, make_data_dir
+from teamster.core.settings import SSHSettings
+from teamster.core.ssh import SSHConnection, SSHError
+from teamster.libraries.powerschool.sis.sftp import DropFileError, read_drop
+
+
+@pytest.fixture(scope="module")
+def box():
+    data_dir = make_data_dir("teamster-servers-")
+    sandbox = Sandbox(data_dir, ports_from_base(free_port_base()))
+    sandbox.generate(seed=11, scale=0.04, as_of=dt.date(2026, 11, 2))
+    with sandbox:
+        yield sandbox
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _secret(box, name):
+    return (box.secrets_dir / name).read_text().strip()
+
+
+def _bastion(box) -> SSHSettings:
+    return SSHSettings(
+        host="127.0.0.1",
+        port=box.ports.bastion,
+        username="teamster",
+        known_hosts=box.root / "known_hosts",
+        private_key_file=box.secrets_dir / "ssh_client_key",
+    )
+
+
+def _sis_query(box, region, sql):
+    with SSHConnection(_bastion(box), attempts=1) as ssh:
+        port = ssh.forward(sis_host(region), 5432)
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=port,
+            user="psnavigator",
+            dbname="powerschool",
+            password=_secret(box, f"{region}_sis_password"),
+        ) as conn:
+            return conn.execute(sql).fetchall()
+
+
+def _paramiko(box, server, user, password) -> paramiko.SFTPClient:
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(box.root / "known_hosts"))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    client.connect(
+        "127.0.0.1",
+        port=box.ports.sftp[server],
+        username=user,
+        password=password,
+        look_for_keys=False,
+        allow_agent=False,
+    )
+    return client.open_sftp()
+
+
+def test_psycopg_through_the_tunnel_sees_every_table(box):
+    truth = box.truth()
+    for region in ("kippnewark", "kippcamden", "kippmiami"):
+        counts = dict(
+            _sis_query(
+                box,
+                region,
+                """
+            select 'students', count(*) from students union all
+            select 'attendance', count(*) from attendance union all
+            select 'cc', count(*) from cc union all
+            select 'pgfinalgrades', count(*) from pgfinalgrades""",
+            )
+        )
+        for table, n in counts.items():
+            assert n == truth["tables_by_region"][region][table], (region, table)
+
+
+def test_paramiko_reads_every_sftp_server(box):
+    truth = box.truth()
+    sftp = _paramiko(box, "kipppaterson", "teamster", _secret(box, "kipppaterson_sftp_password"))
+    assert "students.csv" in sftp.listdir("/exports")
+    sftp.close()
+    sftp = _paramiko(box, "iready", "kippcamden", _secret(box, "iready_kippcamden_password"))
+    with sftp.open("/exports/diagnostic_results_math.csv") as f:
+        rows = f.read().decode().splitlines()
+    assert len(rows) - 1 == truth["iready_by_region"]["kippcamden"]["math"]
+    sftp.close()
+    sftp = _paramiko(box, "adp", "teamster", _secret(box, "adp_sftp_password"))
+    assert len(sftp.listdir("/payroll")) == truth["adp_gl"]["files"]
+    sftp.close()
+
+
+def test_autocomm_inbox_records_what_it_receives(box, tmp_path):
+    assert set(SFTP_SERVERS) >= {"autocomm_kippnewark", "autocomm_kippmiami"}
+    sftp = _paramiko(
+        box, "autocomm_kippnewark", "teamster", _secret(box, "autocomm_kippnewark_password")
+    )
+    sftp.putfo(__import__("io").BytesIO(b"student_number\n1\n"), "/students.csv.part")
+    sftp.posix_rename("/students.csv.part", "/students.csv")
+    sftp.close()
+    log = [
+        json.loads(line)
+        for line in (box.root / "autocomm" / "kippnewark.jsonl").read_text().splitlines()
+    ]
+    assert [e["event"] for e in log[-2:]] == ["write", "rename"]
+    assert log[-1]["path"] == "/students.csv" and log[-1]["bytes"] == 17
+    assert (box.root / "sftp" / "autocomm" / "kippnewark" / "students.csv").exists()
+
+
+def test_httpx_reads_every_api(box):
+    truth = box.truth()
+    base = f"http://127.0.0.1:{box.ports.http['enrollment']}/api/v1/publishedactions"
+    auth = ("teamster", _secret(box, "enrollment_api_password"))
+    actions = httpx.get(base, params={"pagesize": 500}, auth=auth).json()["data"]
+    action = actions[0]["id"]
+    got, page = [], 1
+    while True:
+        body = httpx.get(
+            f"{base}/{action}/submissionrecords", auth=auth, params={"page": page, "pagesize": 7}
+        ).json()
+        got += body["data"]
+        if page >= body["pagination"]["pagecount"]:
+            break
+        page += 1
+    assert len(got) == truth["enrollment_submissions_by_action"][str(action)]
+    assert httpx.get(base, auth=("teamster", "wrong")).status_code == 401
+
+    keys = json.loads((box.secrets_dir / "deanslist_keys.json").read_text())
+    dl = f"http://127.0.0.1:{box.ports.http['deanslist']}/api/v1/incidents"
+    total = sum(
+        httpx.get(dl, params={"apikey": key}).json()["rowcount"]
+        for school, key in keys.items()
+        if int(school) // 100 == 2
+    )  # Camden's schools
+    assert total == truth["deanslist_by_region"]["kippcamden"]["incidents"]
+
+    sheets = f"http://127.0.0.1:{box.ports.http['sheets']}/spreadsheets/d/1networkgoals/export"
+    csv_text = httpx.get(sheets, params={"format": "csv", "gid": 0}).text
+    assert len(csv_text.splitlines()) - 1 == truth["sheets_rows"]["1networkgoals"]
+
+
+def test_advance_changes_what_an_incremental_load_sees(box):
+    before_truth = box.truth()
+    [(latest, attendance)] = _sis_query(
+        box, "kippnewark", "select max(whenmodified), count(*) from attendance"
+    )
+    files_before = set((box.root / "sftp" / "adp" / "payroll").iterdir())
+    truth = box.advance(days=10)
+    assert truth["as_of"] > before_truth["as_of"]
+    [(changed, total)] = _sis_query(
+        box,
+        "kippnewark",
+        f"select count(*), (select count(*) from attendance) from attendance "
+        f"where whenmodified > '{latest}'",
+    )
+    assert changed > 0 and total > attendance
+    assert total == truth["tables_by_region"]["kippnewark"]["attendance"]
+    [(edited,)] = _sis_query(
+        box, "kippnewark", f"select count(*) from students where whenmodified > '{latest}'"
+    )
+    assert edited > 0
+    assert set((box.root / "sftp" / "adp" / "payroll").iterdir()) > files_before
+    assert sum(truth["enrollment_submissions_by_action"].values()) > sum(
+        before_truth["enrollment_submissions_by_action"].values()
+    )
+
+
+def test_fault_drop_tunnel_after_bytes(box):
+    box.faults.drop_after_bytes("bastion", 4096)
+    try:
+        with pytest.raises(psycopg.OperationalError):
+            _sis_query(box, "kippmiami", "select * from attendance")
+    finally:
+        box.faults.drop_after_bytes("bastion", None)
+    assert _sis_query(box, "kippmiami", "select count(*) from attendance")[0][0] > 0
+
+
+def test_fault_drop_sftp_after_bytes(box):
+    box.faults.drop_after_bytes("sftp", 1000)
+    try:
+        sftp = _paramiko(
+            box, "kipppaterson", "teamster", _secret(box, "kipppaterson_sftp_password")
+        )
+        with (
+            pytest.raises((OSError, EOFError, paramiko.SSHException)),
+            sftp.open("/exports/attendance.csv") as f,
+        ):
+            f.read()
+    finally:
+        box.faults.drop_after_bytes("sftp", None)
+
+
+def test_fault_http_burst(box):
+    url = f"http://127.0.0.1:{box.ports.http['sheets']}/spreadsheets/d/1schoolleaders/export"
+    box.faults.http_burst("sheets", 429, 2)
+    statuses = [httpx.get(url, params={"format": "csv"}).status_code for _ in range(3)]
+    assert statuses == [429, 429, 200]
+    box.faults.http_burst("sheets", 500, 1)
+    assert [httpx.get(url, params={"format": "csv"}).status_code for _ in range(2)] == [500, 200]
+
+
+@pytest.mark.parametrize("how", ["malformed", "truncate"])
+def test_fault_bad_file(box, how, tmp_path):
+    from sandbox.faults import corrupt_file
+
+    drop = box.root / "sftp" / "kipppaterson" / "exports" / "students.csv"
+    original = drop.read_bytes()
+    try:
+        corrupt_file(drop, how)
+        local = tmp_path / "students.csv"
+        local.write_bytes(drop.read_bytes())
+        with pytest.raises(DropFileError, match=r"students\.csv: line \d+"):
+            read_drop(local, "students", "students.csv")
+    finally:
+        drop.write_bytes(original)
+
+
+def test_fault_changed_host_key(box):
+    known_hosts = (box.root / "known_hosts").read_text()
+    key = box.root / "host_keys" / "bastion"
+    original = key.read_bytes()
+    box.change_host_key("bastion")
+    try:
+        with pytest.raises(SSHError, match="refused"), SSHConnection(_bastion(box), attempts=1):
+            pass
+        assert (box.root / "known_hosts").read_text() == known_hosts
+    finally:
+        key.write_bytes(original)  # the server picks its pinned key up again
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with SSHConnection(_bastion(box), attempts=1):
+                    break
+            except SSHError:
+                time.sleep(0.2)

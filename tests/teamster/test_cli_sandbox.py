@@ -1,0 +1,45 @@
+"""`teamster sandbox up|status|advance|down` as a user runs them."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from support import free_port_base, make_data_dir
+
+
+def _teamster(*args, data_dir, port_base):
+    exe = Path(sys.executable).parent / "teamster"
+    env = {**os.environ, "TEAMSTER_SANDBOX_PORT_BASE": str(port_base)}
+    return subprocess.run(
+        [str(exe), "sandbox", *args, "--data-dir", str(data_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_sandbox_lifecycle():
+    data_dir, base = make_data_dir("teamster-cli-"), free_port_base()
+    up = _teamster("up", "--scale", "0.02", data_dir=data_dir, port_base=base)
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert f"127.0.0.1:{base}" in up.stdout
+        status = _teamster("status", data_dir=data_dir, port_base=base)
+        assert status.returncode == 0 and "sandbox up" in status.stdout
+        before = json.loads((data_dir / "sandbox" / "state.json").read_text())["as_of"]
+        advance = _teamster("advance", "--days", "2", data_dir=data_dir, port_base=base)
+        assert advance.returncode == 0, advance.stdout + advance.stderr
+        after = json.loads((data_dir / "sandbox" / "state.json").read_text())["as_of"]
+        assert after > before
+        fault = _teamster(
+            "fault", "--http-burst", "deanslist:429:2", data_dir=data_dir, port_base=base
+        )
+        assert fault.returncode == 0 and "deanslist" in fault.stdout
+    finally:
+        down = _teamster("down", data_dir=data_dir, port_base=base)
+    assert down.returncode == 0 and "stopped" in down.stdout
+    assert _teamster("status", data_dir=data_dir, port_base=base).returncode == 3
+    assert not (data_dir / "sandbox" / "run.json").exists()
