@@ -17,6 +17,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from dagster import AssetKey
 
+from teamster.core.partitions import Partition
 from teamster.core.settings import GCSLandingSettings, LocalLandingSettings
 
 
@@ -25,7 +26,7 @@ class LandedFile:
     uri: str  # what a warehouse loader reads: a local path or gs:// URI
     rows: int
     bytes: int
-    partition: tuple[str, str] | None = None
+    partition: Partition | None = None
 
 
 class LandingZone:
@@ -36,14 +37,14 @@ class LandingZone:
         else:
             self.fs = pafs.GcsFileSystem()
 
-    def path_for(self, key: AssetKey, partition: tuple[str, str] | None = None) -> str:
+    def path_for(self, key: AssetKey, partition: Partition | None = None) -> str:
         parts = list(key.path)
         if isinstance(self.settings, LocalLandingSettings):
             base = f"{self.settings.root.as_posix()}/{'/'.join(parts)}"
         else:
             base = f"{self.settings.bucket_prefix}-{parts[0]}/{'/'.join(parts[1:])}"
         if partition is not None:
-            base += f"/{partition[0]}={partition[1]}"
+            base += f"/{partition.folder}"
         return f"{base}/data.parquet"
 
     def uri(self, path: str) -> str:
@@ -54,7 +55,7 @@ class LandingZone:
         key: AssetKey,
         schema: pa.Schema,
         batches: Iterable[pa.RecordBatch],
-        partition: tuple[str, str] | None = None,
+        partition: Partition | None = None,
     ) -> LandedFile:
         """Stream batches into one Parquet file; on any error nothing is left behind."""
         final = self.path_for(key, partition)

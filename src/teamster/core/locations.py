@@ -70,15 +70,15 @@ def materialize_all(
     on_stage: Callable[[str, int], None] | None = None,
     quiet: bool = False,
 ) -> list[Stage]:
-    """Materialize every asset of ``locations``; raises on the first failed run.
+    """Materialize every asset (every partition) of ``locations``; raises on a failed run.
 
     ``quiet`` keeps Dagster's console log to warnings and errors.
     """
     run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}} if quiet else None
     defs = {loc: load_definitions(loc) for loc in locations}
-    graphs = {}
+    graphs, resolved = {}, {}
     for loc, d in defs.items():
-        graph = d.resolve_asset_graph()
+        resolved[loc] = graph = d.resolve_asset_graph()
         graphs[loc] = {
             key: set(graph.get(key).parent_keys) for key in graph.materializable_asset_keys
         }
@@ -87,8 +87,32 @@ def materialize_all(
         if on_stage:
             on_stage(location, len(keys))
         job = defs[location].resolve_implicit_global_asset_job_def()
-        result = job.execute_in_process(
-            instance=instance, asset_selection=sorted(keys), run_config=run_config
-        )
-        stages.append(Stage(location, frozenset(keys), result.run_id))
+        for partition_key, selection in _runs(resolved[location], keys):
+            result = job.execute_in_process(
+                instance=instance,
+                asset_selection=sorted(selection),
+                partition_key=partition_key,
+                run_config=run_config,
+            )
+            stages.append(Stage(location, frozenset(selection), result.run_id))
     return stages
+
+
+def _runs(graph, keys: set[AssetKey]) -> list[tuple[str | None, set[AssetKey]]]:
+    """One run per partition of the partitioned assets, then the rest in one run.
+
+    Partitioned assets here are ingested tables, which have no parents, so they can go
+    first; a location's partitioned assets share one partitioning (fiscal years).
+    """
+    plain = {k for k in keys if graph.get(k).partitions_def is None}
+    partitioned = keys - plain
+    runs: list[tuple[str | None, set[AssetKey]]] = []
+    if partitioned:
+        definitions = {graph.get(k).partitions_def for k in partitioned}
+        if len(definitions) != 1:
+            raise RuntimeError("a location's partitioned assets must share one partitioning")
+        for partition_key in definitions.pop().get_partition_keys():
+            runs.append((partition_key, partitioned))
+    if plain:
+        runs.append((None, plain))
+    return runs

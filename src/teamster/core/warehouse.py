@@ -45,13 +45,15 @@ class DuckDBWarehouse:
                         f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}", [landed.uri]
                     )
                 else:
-                    column, value = landed.partition
+                    p = landed.partition
                     con.execute(
                         f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM {source} LIMIT 0",
                         [landed.uri],
                     )
                     con.execute(
-                        f"DELETE FROM {target} WHERE CAST({_ident(column)} AS VARCHAR) = ?", [value]
+                        f"DELETE FROM {target} WHERE {_ident(p.column)} >= ? "
+                        f"AND {_ident(p.column)} < ?",
+                        [p.start, p.end],
                     )
                     con.execute(
                         f"INSERT INTO {target} BY NAME SELECT * FROM {source}", [landed.uri]
@@ -64,7 +66,9 @@ class DuckDBWarehouse:
 
 
 class BigQueryWarehouse:
-    """Loads landed GCS files with truncating load jobs (table or ``table$partition``)."""
+    """Loads landed GCS files: a truncating load job for a whole table; for a partition,
+    a load into a scratch table and one multi-statement transaction that swaps the
+    window's rows, so readers see the old rows or the new ones, never a mix."""
 
     def __init__(self, settings: BigQuerySettings):
         self.settings = settings
@@ -73,10 +77,10 @@ class BigQueryWarehouse:
         from google.cloud import bigquery  # installed with the ``prod`` extra
 
         client = bigquery.Client(project=self.settings.project, location=self.settings.location)
-        destination = f"{self.settings.project}.{dataset}.{table}"
-        if landed.partition is not None:
-            destination += "$" + landed.partition[1].replace("-", "")
-        job = client.load_table_from_uri(
+        target = f"{self.settings.project}.{dataset}.{table}"
+        p = landed.partition
+        destination = target if p is None else f"{target}__load_{p.key.replace('-', '')}"
+        client.load_table_from_uri(
             landed.uri,
             destination,
             job_config=bigquery.LoadJobConfig(
@@ -84,8 +88,23 @@ class BigQueryWarehouse:
                 write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
                 create_disposition=bigquery.CreateDisposition.CREATE_IF_NEEDED,
             ),
-        )
-        job.result()
+        ).result()
+        if p is not None:
+            window = bigquery.QueryJobConfig(
+                query_parameters=[
+                    bigquery.ScalarQueryParameter("start", "DATETIME", p.start),
+                    bigquery.ScalarQueryParameter("end", "DATETIME", p.end),
+                ]
+            )
+            client.query(
+                f"CREATE TABLE IF NOT EXISTS `{target}` LIKE `{destination}`;\n"
+                "BEGIN TRANSACTION;\n"
+                f"DELETE FROM `{target}` WHERE `{p.column}` >= @start AND `{p.column}` < @end;\n"
+                f"INSERT INTO `{target}` SELECT * FROM `{destination}`;\n"
+                "COMMIT TRANSACTION;",
+                job_config=window,
+            ).result()
+            client.delete_table(destination, not_found_ok=True)
         return landed.rows
 
 

@@ -64,3 +64,43 @@ def test_short_row_names_its_line(tmp_path: Path):
 def test_declared_types_are_arrow_types():
     for table in declarations():
         assert all(isinstance(f.type, pa.DataType) for f in arrow_schema(table))
+
+
+def test_partition_window_compiles_for_oracle():
+    from teamster.core.partitions import fiscal_year
+    from teamster.libraries.powerschool.sis.queries import probe
+
+    window = fiscal_year("2026-07-01", "transaction_date")
+    sql = compile_for(select_table("attendance", window), oracle.dialect())
+    assert "transaction_date >= TO_DATE('2026-07-01 00:00:00'" in sql
+    assert "transaction_date < TO_DATE('2027-07-01 00:00:00'" in sql
+    sql = compile_for(probe("attendance", "whenmodified", window), oracle.dialect())
+    assert sql.startswith("SELECT count(*) AS n, max(attendance.whenmodified) AS cursor")
+
+
+def test_config_refuses_undeclared_cursor_and_bad_partition_column():
+    from pydantic import ValidationError
+
+    from teamster.libraries.powerschool.sis.config import SISTable
+
+    with pytest.raises(ValidationError, match="cursor 'modified' is not a declared column"):
+        SISTable(name="students", cursor="modified")
+    with pytest.raises(ValidationError, match="must be a date or timestamp"):
+        SISTable(name="attendance", partition_column="studentid")
+    with pytest.raises(KeyError, match="not declared"):
+        SISTable(name="no_such_table")
+
+
+def test_sandbox_and_declarations_agree():
+    from sandbox.postgres import SIS_DDL
+
+    to_arrow = {
+        "integer": "int64",
+        "bigint": "int64",
+        "text": "string",
+        "date": "date",
+        "timestamp": "timestamp",
+        "double precision": "float64",
+    }
+    for table, columns in declarations().items():
+        assert {c: to_arrow[t] for c, t in SIS_DDL[table].items()} == columns, table

@@ -1,60 +1,101 @@
-"""Asset builders: one asset per SIS table, landing Parquet and loading the warehouse."""
+"""Asset builders: one asset per SIS table, landing Parquet and loading the warehouse.
 
-from collections.abc import Sequence
-from typing import Literal
+Each materialization records a probe (row count and highest cursor value of what it
+loaded, per partition), which the change sensor compares with the source.
+"""
 
+from collections.abc import Iterable, Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
 
 from teamster.core.naming import dataset_for, key_for_relation
+from teamster.core.partitions import fiscal_year, fiscal_years
 from teamster.core.resources import WAREHOUSE_POOL
-from teamster.libraries.powerschool.sis.queries import select_table
-from teamster.libraries.powerschool.sis.tables import arrow_schema, columns
+from teamster.libraries.powerschool.sis.config import SISConfig, SISTable
+from teamster.libraries.powerschool.sis.queries import render_cursor, select_table
+from teamster.libraries.powerschool.sis.tables import arrow_schema
 
 RESOURCE_KEY = "powerschool_sis"
-Path_ = Literal["sql", "sftp"]
+GROUP = "powerschool_sis"
 
 
-def build_sis_assets(location: str, tables: Sequence[str], path: Path_) -> list[AssetsDefinition]:
-    """Assets for ``tables`` of ``location``'s SIS, read over SQL or from SFTP drops.
+def build_sis_assets(location: str, config: SISConfig) -> list[AssetsDefinition]:
+    """Assets for the configured tables of ``location``'s SIS, over SQL or SFTP drops.
 
     The resource under ``powerschool_sis`` is a ``PowerSchoolSIS`` (sql) or ``SISDrop``
     (sftp); either way the landed table has the declared columns and types.
     """
-    if path not in ("sql", "sftp"):
-        raise ValueError(f"unknown SIS path {path!r} for {location}")
-    return [_table_asset(location, table, path) for table in tables]
+    if config.path == "sftp" and any(t.partition_column for t in config.tables):
+        raise ValueError(f"{location}: SFTP drops hold whole tables; they cannot be partitioned")
+    return [_table_asset(location, table, config) for table in config.tables]
 
 
-def _table_asset(location: str, table: str, path: Path_) -> AssetsDefinition:
-    columns(table)  # fail at load for an undeclared table
+class _CursorMax:
+    """Passes batches through, remembering the highest value of one column."""
+
+    def __init__(self, column: str | None):
+        self.column = column
+        self.value = None
+
+    def watch(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            if self.column is not None and batch.num_rows:
+                top = pc.max(batch.column(self.column)).as_py()
+                if top is not None and (self.value is None or top > self.value):
+                    self.value = top
+            yield batch
+
+
+def _table_asset(location: str, table: SISTable, config: SISConfig) -> AssetsDefinition:
     dataset = dataset_for(location, "powerschool")
-    key = key_for_relation(dataset, table)
-    how = "SQL through the SSH tunnel" if path == "sql" else "CSV drops on SFTP"
+    key = key_for_relation(dataset, table.name)
+    how = "SQL through the SSH tunnel" if config.path == "sql" else "CSV drops on SFTP"
+    partitions = (
+        fiscal_years(config.first_fiscal_year, config.timezone) if table.partition_column else None
+    )
 
     @asset(
         key=key,
-        group_name="powerschool_sis",
+        group_name=GROUP,
         kinds={"powerschool", "parquet"},
         pool=WAREHOUSE_POOL,
+        partitions_def=partitions,
         required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
-        description=f"PowerSchool SIS `{table}` for {location}, read by {how}.",
+        description=f"PowerSchool SIS `{table.name}` for {location}, read by {how}"
+        + (f", in fiscal-year partitions of `{table.partition_column}`." if partitions else "."),
+        metadata={"cursor": table.cursor or "none (nightly reload)"},
     )
     def _asset(context: AssetExecutionContext) -> MaterializeResult:
-        schema = arrow_schema(table)
+        schema = arrow_schema(table.name)
         source = getattr(context.resources, RESOURCE_KEY)
         landing = context.resources.landing
-        if path == "sql":
+        partition = (
+            fiscal_year(context.partition_key, table.partition_column)
+            if table.partition_column
+            else None
+        )
+        tracker = _CursorMax(table.cursor)
+        extra = {}
+        if config.path == "sql":
             with source.session() as session:
-                landed = landing.write(key, schema, session.stream(select_table(table), schema))
+                batches = session.stream(select_table(table.name, partition), schema)
+                landed = landing.write(key, schema, tracker.watch(batches), partition)
         else:
-            landed = landing.write(key, schema, source.fetch(table).to_batches())
-        context.resources.warehouse.replace(dataset, table, landed)
+            drop = source.fetch(table.name)
+            landed = landing.write(key, schema, tracker.watch(drop.table.to_batches()))
+            extra = {"source/mtime": drop.mtime, "source/size": drop.size}
+        context.resources.warehouse.replace(dataset, table.name, landed)
         return MaterializeResult(
             metadata={
                 "dagster/row_count": landed.rows,
+                "probe/count": landed.rows,
+                "probe/cursor": render_cursor(tracker.value),
                 "landed_uri": landed.uri,
                 "landed_bytes": landed.bytes,
-                "table": f"{dataset}.{table}",
+                "table": f"{dataset}.{table.name}",
+                **extra,
             }
         )
 

@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, model_validator
 
 from teamster.core.settings import Settings, SettingsError
 from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS
 from teamster.libraries.powerschool.sis.sftp import SISDrop
+from teamster.libraries.powerschool.sis.tables import columns
+
+
+class SISTable(BaseModel):
+    name: str
+    # the column whose max moves when rows change; none: reloaded by the nightly schedule
+    cursor: str | None = None
+    # fiscal-year partitions on this date/timestamp column (e.g. transaction_date)
+    partition_column: str | None = None
+
+    @model_validator(mode="after")
+    def _declared(self) -> SISTable:
+        declared = columns(self.name)
+        for role in ("cursor", "partition_column"):
+            column = getattr(self, role)
+            if column is not None and column not in declared:
+                raise ValueError(f"{self.name}: {role} {column!r} is not a declared column")
+        if self.partition_column and declared[self.partition_column] not in ("date", "timestamp"):
+            raise ValueError(f"{self.name}: partition column must be a date or timestamp")
+        return self
 
 
 class SISConfig(BaseModel):
     path: Literal["sql", "sftp"]
-    tables: list[str]
+    timezone: str = "America/New_York"
+    first_fiscal_year: dt.date = dt.date(2025, 7, 1)
+    tables: list[SISTable]
 
 
 def load_sis_config(path: Path) -> SISConfig:

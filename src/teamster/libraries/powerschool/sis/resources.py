@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -41,7 +42,11 @@ class PowerSchoolSIS:
                 self.url.host or "localhost", self.url.port or _default_port(self.url)
             )
             password = self.settings.password_file.read_text().strip()
-            yield SISSession(self.url.set(host="127.0.0.1", port=port), password, self.dialect)
+            session = SISSession(self.url.set(host="127.0.0.1", port=port), password, self.dialect)
+            try:
+                yield session
+            finally:
+                session.close()
 
 
 def _default_port(url: URL) -> int:
@@ -49,24 +54,45 @@ def _default_port(url: URL) -> int:
 
 
 class SISSession:
+    """Queries over one tunnel and one database connection, opened on first use."""
+
     def __init__(self, url: URL, password: str, dialect: sa.engine.Dialect):
         self._url = url
         self._password = password
         self.dialect = dialect
+        self._conn: Any = None
 
-    def stream(self, query: sa.Select, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-        """Record batches cast to ``schema`` (column names compared in lower case)."""
-        sql = compile_for(query, self.dialect)
-        backend = self._url.get_backend_name()
-        try:
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            backend = self._url.get_backend_name()
             if backend == "postgresql":
-                batches = self._postgres(sql)
+                import adbc_driver_postgresql.dbapi as adbc
+
+                uri = self._url.set(drivername="postgresql", password=self._password)
+                self._conn = adbc.connect(uri.render_as_string(hide_password=False))
             elif backend == "oracle":
-                batches = self._oracle(sql)
+                import oracledb  # thin mode: no Oracle client libraries needed
+
+                self._conn = oracledb.connect(
+                    user=self._url.username,
+                    password=self._password,
+                    host=self._url.host,
+                    port=self._url.port,
+                    service_name=self._url.database,
+                )
             else:
                 raise SISError(f"no Arrow driver for {backend!r} databases")
-            for batch in batches:
-                yield _conform(batch, schema)
+        return self._conn
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
         except SISError:
             raise
         except Exception as e:  # driver errors: keep the reason, drop any secret
@@ -75,29 +101,34 @@ class SISSession:
                 f"{type(e).__name__} querying {self._url.render_as_string()}: {message}"
             ) from None
 
-    def _postgres(self, sql: str) -> Iterator[pa.RecordBatch]:
-        import adbc_driver_postgresql.dbapi as adbc
+    def stream(self, query: sa.Select, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+        """Record batches cast to ``schema`` (column names compared in lower case)."""
+        sql = compile_for(query, self.dialect)
+        with self._errors():
+            conn = self._connection()
+            if self._url.get_backend_name() == "oracle":
+                for frame in conn.fetch_df_batches(statement=sql, size=BATCH_ROWS):
+                    for batch in pa.table(frame).to_batches():
+                        yield _conform(batch, schema)
+                return
+            cursor = conn.cursor()
+            try:
+                cursor.execute(sql)
+                for batch in cursor.fetch_record_batch():
+                    yield _conform(batch, schema)
+            finally:
+                cursor.close()
 
-        uri = self._url.set(drivername="postgresql", password=self._password)
-        with (
-            adbc.connect(uri.render_as_string(hide_password=False)) as conn,
-            conn.cursor() as cursor,
-        ):
-            cursor.execute(sql)
-            yield from cursor.fetch_record_batch()
-
-    def _oracle(self, sql: str) -> Iterator[pa.RecordBatch]:
-        import oracledb  # thin mode: no Oracle client libraries needed
-
-        with oracledb.connect(
-            user=self._url.username,
-            password=self._password,
-            host=self._url.host,
-            port=self._url.port,
-            service_name=self._url.database,
-        ) as conn:
-            for frame in conn.fetch_df_batches(statement=sql, size=BATCH_ROWS):
-                yield from pa.table(frame).to_batches()
+    def one(self, query: sa.Select) -> tuple:
+        """The single row of a small query (a change probe)."""
+        sql = compile_for(query, self.dialect)
+        with self._errors():
+            cursor = self._connection().cursor()
+            try:
+                cursor.execute(sql)
+                return tuple(cursor.fetchone())
+            finally:
+                cursor.close()
 
 
 def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from teamster.core.settings import SFTPDropSettings
-from teamster.core.ssh import SSHConnection
+from teamster.core.ssh import RemoteFile, SSHConnection
 from teamster.libraries.powerschool.sis.tables import arrow_schema
 
 
@@ -74,17 +75,42 @@ def _diagnose(path: Path, schema: pa.Schema, arrow_message: str) -> str:
     return arrow_message
 
 
+@dataclass(frozen=True)
+class Drop:
+    table: pa.Table
+    mtime: int  # as the SFTP server reports them; the change sensor compares these
+    size: int
+
+
 class SISDrop:
     """Reads one region's SIS CSV drops."""
 
     def __init__(self, settings: SFTPDropSettings):
         self.settings = settings
 
-    def fetch(self, table: str) -> pa.Table:
+    def remote_path(self, table: str) -> str:
+        return f"{self.settings.remote_dir.rstrip('/')}/{table}.csv"
+
+    def files(self) -> dict[str, RemoteFile]:
+        """The drop folder's CSV files by table name."""
+        with SSHConnection(self.settings.ssh) as ssh:
+            listing = ssh.list_files(self.settings.remote_dir)
+        return {
+            f.path.rsplit("/", 1)[-1].removesuffix(".csv"): f
+            for f in listing
+            if f.path.endswith(".csv")
+        }
+
+    def fetch(self, table: str) -> Drop:
         """Download ``<remote_dir>/<table>.csv`` and return it validated."""
-        remote = f"{self.settings.remote_dir.rstrip('/')}/{table}.csv"
+        remote = self.remote_path(table)
         display = f"sftp://{self.settings.ssh.host}:{self.settings.ssh.port}{remote}"
         with tempfile.TemporaryDirectory() as tmp, SSHConnection(self.settings.ssh) as ssh:
             local = Path(tmp) / f"{table}.csv"
+            info = next(
+                (f for f in ssh.list_files(self.settings.remote_dir) if f.path == remote), None
+            )
+            if info is None:
+                raise DropFileError(f"{display} does not exist")
             ssh.download(remote, str(local))
-            return read_drop(local, table, display)
+            return Drop(read_drop(local, table, display), info.mtime, info.size)

@@ -1,0 +1,50 @@
+"""Partitions of ingested tables: a window on one column, named like a Hive folder.
+
+Fiscal years start on July 1 (the school year's books). A partition key is the
+first day of its window (``2026-07-01`` is fiscal year 2026-27).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from dagster import TimeWindowPartitionsDefinition
+
+FISCAL_YEAR_CRON = "0 0 1 7 *"
+PARTITION_FMT = "%Y-%m-%d"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Rows whose ``column`` is in [start, end); lands under ``<name>=<key>/``."""
+
+    name: str
+    key: str
+    column: str
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def folder(self) -> str:
+        return f"{self.name}={self.key}"
+
+
+def fiscal_years(start: dt.date, timezone: str) -> TimeWindowPartitionsDefinition:
+    """One partition per fiscal year from ``start``, including the one in progress."""
+    if (start.month, start.day) != (7, 1):
+        raise ValueError(f"fiscal years start on July 1, not {start}")
+    return TimeWindowPartitionsDefinition(
+        start=dt.datetime.combine(start, dt.time()),
+        cron_schedule=FISCAL_YEAR_CRON,
+        fmt=PARTITION_FMT,
+        timezone=timezone,
+        end_offset=1,
+    )
+
+
+def fiscal_year(key: str, column: str) -> Partition:
+    start = dt.datetime.strptime(key, PARTITION_FMT)
+    if (start.month, start.day) != (7, 1):
+        raise ValueError(f"{key!r} is not a fiscal-year partition key")
+    return Partition("fiscal_year", key, column, start, start.replace(year=start.year + 1))

@@ -1,0 +1,22 @@
+import datetime as dt
+
+import pytest
+
+from teamster.core.partitions import fiscal_year, fiscal_years
+
+
+def test_fiscal_year_window_starts_in_july():
+    p = fiscal_year("2026-07-01", "transaction_date")
+    assert (p.start, p.end) == (dt.datetime(2026, 7, 1), dt.datetime(2027, 7, 1))
+    assert p.folder == "fiscal_year=2026-07-01"
+    with pytest.raises(ValueError, match="not a fiscal-year partition key"):
+        fiscal_year("2026-01-01", "transaction_date")
+
+
+def test_fiscal_years_include_the_one_in_progress():
+    keys = fiscal_years(dt.date(2024, 7, 1), "America/New_York").get_partition_keys(
+        current_time=dt.datetime(2026, 11, 30)
+    )
+    assert keys == ["2024-07-01", "2025-07-01", "2026-07-01"]
+    with pytest.raises(ValueError, match="start on July 1"):
+        fiscal_years(dt.date(2024, 1, 1), "America/New_York")
