@@ -571,6 +571,7 @@ def sis_view(world: World, region: Region, as_of: dt.date) -> dict[str, list[dic
                     "whenmodified": _at(dt.date(first.year, 6, 20), 16),
                 }
             )
+        withdrawn = s["withdrawn"] is not None and s["withdrawn"] <= as_of
         for program, flag in ((1, s["iep"]), (2, s["lep"])):
             if flag and not s["pre_registered"]:
                 spenroll.append(
@@ -583,9 +584,9 @@ def sis_view(world: World, region: Region, as_of: dt.date) -> dict[str, list[dic
                         "gradelevel": s["grade_level"],
                         "enter_date": s["entrydate"],
                         "exit_date": s["withdrawn"]
-                        if s["withdrawn"] and s["withdrawn"] <= as_of
+                        if withdrawn
                         else dt.date(first.year + 1, 6, 30),
-                        "whenmodified": created,
+                        "whenmodified": _at(s["withdrawn"], 15) if withdrawn else created,
                     }
                 )
     t["students"] = students
@@ -670,7 +671,7 @@ def sis_view(world: World, region: Region, as_of: dt.date) -> dict[str, list[dic
             else year.last_day + dt.timedelta(days=1),
             "whenmodified": _at(c["dateleft"], 15)
             if c["dateleft"] <= as_of
-            else _at(min(c["dateenrolled"], as_of), 9),
+            else _at(c["student"]["created"], 9),
         }
         for c in region.cc
         if c["studentid"] in visible
@@ -781,9 +782,10 @@ def sis_view(world: World, region: Region, as_of: dt.date) -> dict[str, list[dic
             continue
         if row["dateleft"] <= start:
             continue
-        weeks_left = max(0, (end - min(as_of, end)).days // 7)
-        percent = round(max(0.0, min(100.0, g["percent"] - g["drift"] * weeks_left)), 1)
+        # teachers post grades on Fridays: the grade moves only when whenmodified does
         updated = _at(_last_friday(min(as_of, end), start), 17)
+        weeks_left = max(0, (end - updated.date()).days // 7)
+        percent = round(max(0.0, min(100.0, g["percent"] - g["drift"] * weeks_left)), 1)
         progress.append(
             {
                 "id": row["id"] * 10 + g["quarter"],

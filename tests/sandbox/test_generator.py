@@ -77,3 +77,17 @@ def test_ada_truth_is_a_rate_per_school():
         assert len(ada) == len(plan["schools"])
         assert all(0.8 < v < 1.0 for v in ada.values())
         assert all(0 <= v <= 1 for v in truth["chronic_absence_by_school"][region].values())
+
+
+def test_whenmodified_moves_whenever_a_row_changes():
+    """What an incremental load relies on: a changed row has a later whenmodified."""
+    world = World(seed=9, scale=0.03)
+    early, late = world.view(dt.date(2026, 10, 15)), world.view(dt.date(2026, 12, 4))
+    for region in REGIONS:
+        for table, rows in late.sis[region].items():
+            key = "dcid" if "dcid" in SIS_DDL[table] else "studentsdcid"
+            before = {r[key]: r for r in early.sis[region][table]}
+            for row in rows:
+                old = before.get(row[key])
+                if old is not None and old != row:
+                    assert row["whenmodified"] > old["whenmodified"], (region, table, row[key])

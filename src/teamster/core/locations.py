@@ -87,32 +87,32 @@ def materialize_all(
         if on_stage:
             on_stage(location, len(keys))
         job = defs[location].resolve_implicit_global_asset_job_def()
-        for partition_key, selection in _runs(resolved[location], keys):
-            result = job.execute_in_process(
-                instance=instance,
-                asset_selection=sorted(selection),
-                partition_key=partition_key,
-                run_config=run_config,
-            )
-            stages.append(Stage(location, frozenset(selection), result.run_id))
+        remaining = set(keys)
+        while remaining:  # parents inside the stage first, level by level
+            ready = {k for k in remaining if not graphs[location][k] & remaining}
+            for partition_key, selection in _runs(resolved[location], ready, instance):
+                result = job.execute_in_process(
+                    instance=instance,
+                    asset_selection=sorted(selection),
+                    partition_key=partition_key,
+                    run_config=run_config,
+                )
+                stages.append(Stage(location, frozenset(selection), result.run_id))
+            remaining -= ready
     return stages
 
 
-def _runs(graph, keys: set[AssetKey]) -> list[tuple[str | None, set[AssetKey]]]:
-    """One run per partition of the partitioned assets, then the rest in one run.
-
-    Partitioned assets here are ingested tables, which have no parents, so they can go
-    first; a location's partitioned assets share one partitioning (fiscal years).
-    """
+def _runs(
+    graph, keys: set[AssetKey], instance: DagsterInstance
+) -> list[tuple[str | None, set[AssetKey]]]:
+    """Assets that do not depend on each other: the unpartitioned ones in one run, then
+    one run per partition key of each partitioning (dynamic partitions as of now)."""
     plain = {k for k in keys if graph.get(k).partitions_def is None}
-    partitioned = keys - plain
-    runs: list[tuple[str | None, set[AssetKey]]] = []
-    if partitioned:
-        definitions = {graph.get(k).partitions_def for k in partitioned}
-        if len(definitions) != 1:
-            raise RuntimeError("a location's partitioned assets must share one partitioning")
-        for partition_key in definitions.pop().get_partition_keys():
-            runs.append((partition_key, partitioned))
-    if plain:
-        runs.append((None, plain))
+    runs: list[tuple[str | None, set[AssetKey]]] = [(None, plain)] if plain else []
+    by_definition: dict[object, set[AssetKey]] = {}
+    for key in keys - plain:
+        by_definition.setdefault(graph.get(key).partitions_def, set()).add(key)
+    for definition, selection in by_definition.items():
+        for partition_key in definition.get_partition_keys(dynamic_partitions_store=instance):
+            runs.append((partition_key, selection))
     return runs

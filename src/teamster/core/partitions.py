@@ -17,13 +17,21 @@ PARTITION_FMT = "%Y-%m-%d"
 
 @dataclass(frozen=True)
 class Partition:
-    """Rows whose ``column`` is in [start, end); lands under ``<name>=<key>/``."""
+    """Rows whose ``column`` is in [start, end), or equals ``value``; lands under
+    ``<name>=<key>/``."""
 
     name: str
     key: str
     column: str
-    start: dt.datetime
-    end: dt.datetime
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    value: object = None
+
+    def where(self, quoted_column: str) -> tuple[str, list[object]]:
+        """A SQL predicate (``?`` placeholders) selecting exactly this partition's rows."""
+        if self.value is not None:
+            return f"{quoted_column} = ?", [self.value]
+        return f"{quoted_column} >= ? AND {quoted_column} < ?", [self.start, self.end]
 
     @property
     def folder(self) -> str:
@@ -43,8 +51,15 @@ def fiscal_years(start: dt.date, timezone: str) -> TimeWindowPartitionsDefinitio
     )
 
 
+def by_value(name: str, key: str, column: str, value: object) -> Partition:
+    """A partition that is one value of a column (a published action's id, say)."""
+    return Partition(name, key, column, value=value)
+
+
 def fiscal_year(key: str, column: str) -> Partition:
     start = dt.datetime.strptime(key, PARTITION_FMT)
     if (start.month, start.day) != (7, 1):
         raise ValueError(f"{key!r} is not a fiscal-year partition key")
-    return Partition("fiscal_year", key, column, start, start.replace(year=start.year + 1))
+    return Partition(
+        "fiscal_year", key, column, start=start, end=start.replace(year=start.year + 1)
+    )

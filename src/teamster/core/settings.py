@@ -25,6 +25,7 @@ DEFAULT_SANDBOX_PORT_BASE = 42200
 # Offsets from the sandbox port base; the sandbox is started with the same numbers.
 BASTION_PORT_OFFSET = 0
 SFTP_PORT_OFFSETS = {"kipppaterson": 1}
+ENROLLMENT_PORT_OFFSET = 7
 
 
 class SettingsError(RuntimeError):
@@ -51,6 +52,14 @@ class SISDatabaseSettings(BaseModel):
 class SFTPDropSettings(BaseModel):
     ssh: SSHSettings
     remote_dir: str
+
+
+class HTTPAPISettings(BaseModel):
+    """An HTTP API with basic auth; the password comes from a file."""
+
+    base_url: str
+    username: str
+    password_file: Path
 
 
 class DuckDBSettings(BaseModel):
@@ -81,6 +90,7 @@ class Settings(BaseModel):
     dbt_target: str
     sis_databases: dict[str, SISDatabaseSettings]
     sis_sftp: dict[str, SFTPDropSettings]
+    enrollment: HTTPAPISettings
     data_dir: Path | None = None
     sandbox_port_base: int | None = None
 
@@ -128,6 +138,11 @@ def _local(env: dict[str, str]) -> Settings:
             )
             for loc, offset in SFTP_PORT_OFFSETS.items()
         },
+        enrollment=HTTPAPISettings(
+            base_url=f"http://127.0.0.1:{base + ENROLLMENT_PORT_OFFSET}",
+            username="teamster",
+            password_file=sandbox / "secrets" / "enrollment_api_password",
+        ),
     )
 
 
@@ -175,6 +190,11 @@ def _prod(env: dict[str, str]) -> Settings:
             ),
             remote_dir=env.get(f"{p}_DIR", "/"),
         )
+    enrollment = dict(
+        base_url=need("TEAMSTER_ENROLLMENT_API_URL"),
+        username=need("TEAMSTER_ENROLLMENT_API_USER"),
+        password_file=need("TEAMSTER_ENROLLMENT_API_PASSWORD_FILE"),
+    )
     project = need("TEAMSTER_GCP_PROJECT")
     bucket_prefix = need("TEAMSTER_GCS_BUCKET_PREFIX")
     if need.missing:
@@ -191,6 +211,7 @@ def _prod(env: dict[str, str]) -> Settings:
             dbt_target="prod",
             sis_databases=sis,
             sis_sftp=sftp,
+            enrollment=enrollment,
         )
     )
 

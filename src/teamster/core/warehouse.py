@@ -50,11 +50,8 @@ class DuckDBWarehouse:
                         f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM {source} LIMIT 0",
                         [landed.uri],
                     )
-                    con.execute(
-                        f"DELETE FROM {target} WHERE {_ident(p.column)} >= ? "
-                        f"AND {_ident(p.column)} < ?",
-                        [p.start, p.end],
-                    )
+                    predicate, params = p.where(_ident(p.column))
+                    con.execute(f"DELETE FROM {target} WHERE {predicate}", params)
                     con.execute(
                         f"INSERT INTO {target} BY NAME SELECT * FROM {source}", [landed.uri]
                     )
@@ -90,22 +87,32 @@ class BigQueryWarehouse:
             ),
         ).result()
         if p is not None:
-            window = bigquery.QueryJobConfig(
-                query_parameters=[
-                    bigquery.ScalarQueryParameter("start", "DATETIME", p.start),
-                    bigquery.ScalarQueryParameter("end", "DATETIME", p.end),
-                ]
-            )
+            predicate, params = p.where(f"`{p.column}`")
+            names = ["value"] if p.value is not None else ["start", "end"]
+            for name in names:
+                predicate = predicate.replace("?", f"@{name}", 1)
+            parameters = [
+                bigquery.ScalarQueryParameter(name, _bigquery_type(value), value)
+                for name, value in zip(names, params, strict=True)
+            ]
             client.query(
                 f"CREATE TABLE IF NOT EXISTS `{target}` LIKE `{destination}`;\n"
                 "BEGIN TRANSACTION;\n"
-                f"DELETE FROM `{target}` WHERE `{p.column}` >= @start AND `{p.column}` < @end;\n"
+                f"DELETE FROM `{target}` WHERE {predicate};\n"
                 f"INSERT INTO `{target}` SELECT * FROM `{destination}`;\n"
                 "COMMIT TRANSACTION;",
-                job_config=window,
+                job_config=bigquery.QueryJobConfig(query_parameters=parameters),
             ).result()
             client.delete_table(destination, not_found_ok=True)
         return landed.rows
+
+
+def _bigquery_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "BOOL"
+    if isinstance(value, int):
+        return "INT64"
+    return "DATETIME" if hasattr(value, "isoformat") else "STRING"
 
 
 def warehouse_for(settings: DuckDBSettings | BigQuerySettings) -> Warehouse:

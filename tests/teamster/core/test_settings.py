@@ -12,6 +12,9 @@ PROD = {
     "TEAMSTER_KIPPPATERSON_SIS_SFTP_HOST": "sftp.example.org",
     "TEAMSTER_KIPPPATERSON_SIS_SFTP_USER": "kipp",
     "TEAMSTER_KIPPPATERSON_SIS_SFTP_PASSWORD_FILE": "/secrets/paterson",
+    "TEAMSTER_ENROLLMENT_API_URL": "https://enroll.example.org",
+    "TEAMSTER_ENROLLMENT_API_USER": "teamster",
+    "TEAMSTER_ENROLLMENT_API_PASSWORD_FILE": "/secrets/enrollment",
 }
 for loc in ("KIPPNEWARK", "KIPPCAMDEN", "KIPPMIAMI"):
     PROD |= {
@@ -69,3 +72,4 @@ def test_local_ports_are_the_sandbox_layout(tmp_path):
     ports = ports_from_base(50000)
     assert {db.ssh.port for db in s.sis_databases.values()} == {ports.bastion}
     assert s.sis_sftp["kipppaterson"].ssh.port == ports.sftp["kipppaterson"]
+    assert s.enrollment.base_url == f"http://127.0.0.1:{ports.http['enrollment']}"

@@ -8,11 +8,13 @@ from the last load is requested. Tables without a cursor reload nightly.
 """
 
 from collections import defaultdict
+from typing import Any
 
 from dagster import (
     AssetKey,
     AssetRecordsFilter,
     DefaultSensorStatus,
+    ResourceParam,
     RunRequest,
     ScheduleDefinition,
     SensorDefinition,
@@ -24,7 +26,6 @@ from dagster import (
 
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.partitions import fiscal_year, fiscal_years
-from teamster.libraries.powerschool.sis.assets import RESOURCE_KEY
 from teamster.libraries.powerschool.sis.config import SISConfig, SISTable
 from teamster.libraries.powerschool.sis.queries import probe, render_cursor
 
@@ -92,13 +93,11 @@ def build_sis_change_sensor(location: str, config: SISConfig) -> SensorDefinitio
         name=f"{location}__powerschool_sis__changes",
         asset_selection=keys,
         minimum_interval_seconds=15 * 60,
-        required_resource_keys={RESOURCE_KEY},
         default_status=DefaultSensorStatus.STOPPED,
         description=f"Probes {location}'s PowerSchool SIS and loads only what changed.",
     )
-    def _sensor(context: SensorEvaluationContext):
-        source = getattr(context.resources, RESOURCE_KEY)
-        requests = changed_tables(context, location, config, source)
+    def _sensor(context: SensorEvaluationContext, powerschool_sis: ResourceParam[Any]):
+        requests = changed_tables(context, location, config, powerschool_sis)
         if not requests:
             return SkipReason("no SIS table changed since its last load")
         stamp = context.cursor or "0"

@@ -1,0 +1,1 @@
+"""PowerSchool Enrollment: published actions and their submission records (REST)."""

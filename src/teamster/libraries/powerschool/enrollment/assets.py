@@ -1,0 +1,116 @@
+"""Enrollment assets (kipptaf): published actions, and submission records per action.
+
+Published actions become dynamic partitions; each action's records land in their own
+partition (``action_id=<id>``) and replace exactly that action's rows.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pyarrow as pa
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    DynamicPartitionsDefinition,
+    MaterializeResult,
+    asset,
+)
+
+from teamster.core.naming import key_for_relation
+from teamster.core.partitions import by_value
+from teamster.core.resources import WAREHOUSE_POOL
+
+RESOURCE_KEY = "powerschool_enrollment"
+DATASET = "kipptaf_powerschool_enrollment"
+ACTIONS = DynamicPartitionsDefinition(name="powerschool_enrollment_actions")
+ACTIONS_KEY = key_for_relation(DATASET, "published_actions")
+RECORDS_KEY = key_for_relation(DATASET, "submission_records")
+
+ACTIONS_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("name", pa.string()),
+        ("code_location", pa.string()),
+        ("published_at", pa.timestamp("us")),
+    ]
+)
+RECORDS_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("action_id", pa.int64()),
+        ("submitted_at", pa.timestamp("us")),
+        ("student_number", pa.int64()),
+        ("first_name", pa.string()),
+        ("last_name", pa.string()),
+        ("grade_applying", pa.int64()),
+        ("status", pa.string()),
+    ]
+)
+
+
+def to_batch(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.RecordBatch:
+    """API rows as a batch of the declared schema; timestamps arrive as ISO text."""
+    columns = []
+    for field in schema:
+        values = [row.get(field.name) for row in rows]
+        if pa.types.is_timestamp(field.type):
+            values = [None if v is None else dt.datetime.fromisoformat(v) for v in values]
+        columns.append(pa.array(values, type=field.type))
+    return pa.record_batch(columns, schema=schema)
+
+
+def _batches(pages: Iterable[list[dict]], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    for page in pages:
+        yield to_batch(page, schema)
+
+
+def build_enrollment_assets() -> list[AssetsDefinition]:
+    @asset(
+        key=ACTIONS_KEY,
+        group_name="powerschool_enrollment",
+        kinds={"powerschool", "parquet"},
+        pool=WAREHOUSE_POOL,
+        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        description="Published actions (forms) of PowerSchool Enrollment; each one becomes "
+        "a partition of `submission_records`.",
+    )
+    def published_actions(context: AssetExecutionContext) -> MaterializeResult:
+        with getattr(context.resources, RESOURCE_KEY).connect() as api:
+            actions = api.published_actions()
+        landed = context.resources.landing.write(
+            ACTIONS_KEY, ACTIONS_SCHEMA, [to_batch(actions, ACTIONS_SCHEMA)]
+        )
+        context.resources.warehouse.replace(DATASET, "published_actions", landed)
+        known = set(context.instance.get_dynamic_partitions(ACTIONS.name))
+        new = sorted({str(a["id"]) for a in actions} - known, key=int)
+        if new:
+            context.instance.add_dynamic_partitions(ACTIONS.name, new)
+        return MaterializeResult(
+            metadata={"dagster/row_count": landed.rows, "new_partitions": len(new)}
+        )
+
+    @asset(
+        key=RECORDS_KEY,
+        deps=[ACTIONS_KEY],
+        group_name="powerschool_enrollment",
+        kinds={"powerschool", "parquet"},
+        pool=WAREHOUSE_POOL,
+        partitions_def=ACTIONS,
+        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        description="Submission records of one published action (the partition key).",
+    )
+    def submission_records(context: AssetExecutionContext) -> MaterializeResult:
+        action_id = int(context.partition_key)
+        partition = by_value("action_id", context.partition_key, "action_id", action_id)
+        with getattr(context.resources, RESOURCE_KEY).connect() as api:
+            landed = context.resources.landing.write(
+                RECORDS_KEY,
+                RECORDS_SCHEMA,
+                _batches(api.submission_records(action_id), RECORDS_SCHEMA),
+                partition,
+            )
+        context.resources.warehouse.replace(DATASET, "submission_records", landed)
+        return MaterializeResult(metadata={"dagster/row_count": landed.rows})
+
+    return [published_actions, submission_records]

@@ -1,0 +1,104 @@
+"""An httpx client for the PowerSchool Enrollment API: basic auth, paging, retries.
+
+429 and 5xx answers and transport errors are retried with exponential backoff and
+jitter; 401 and 403 fail at once with a message that says what to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from teamster.core.settings import HTTPAPISettings
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+PAGE_SIZE = 500
+
+
+class EnrollmentAuthError(RuntimeError):
+    """The API refused our credentials; retrying cannot help."""
+
+
+class _Retryable(Exception):
+    def __init__(self, status: int, url: str):
+        super().__init__(f"HTTP {status} from {url}")
+        self.status = status
+
+
+class EnrollmentAPI:
+    def __init__(
+        self,
+        settings: HTTPAPISettings,
+        attempts: int = 6,
+        first_wait: float = 0.5,
+        max_wait: float = 30.0,
+    ):
+        self.settings = settings
+        self.attempts = attempts
+        self.first_wait = first_wait
+        self.max_wait = max_wait
+        self._client: httpx.Client | None = None
+
+    @contextmanager
+    def connect(self) -> Iterator[EnrollmentAPI]:
+        password = self.settings.password_file.read_text().strip()
+        with httpx.Client(
+            base_url=self.settings.base_url, timeout=60, auth=(self.settings.username, password)
+        ) as client:
+            self._client = client
+            try:
+                yield self
+            finally:
+                self._client = None
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        if self._client is None:
+            raise RuntimeError("use `with api.connect():` first")
+        client = self._client
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_exponential_jitter(initial=self.first_wait, max=self.max_wait),
+            retry=retry_if_exception_type((_Retryable, httpx.TransportError)),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                response = client.get(path, params=params)
+                if response.status_code in (401, 403):
+                    raise EnrollmentAuthError(
+                        f"Enrollment API at {self.settings.base_url} answered "
+                        f"{response.status_code} for user {self.settings.username!r}: check the "
+                        f"user and the password file {self.settings.password_file}"
+                    )
+                if response.status_code in RETRY_STATUSES:
+                    raise _Retryable(response.status_code, str(response.url))
+                response.raise_for_status()
+                return response.json()
+        raise AssertionError("unreachable")
+
+    def pages(self, path: str, page_size: int = PAGE_SIZE) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a paged endpoint, in order."""
+        page = 1
+        while True:
+            body = self.get(path, page=page, pagesize=page_size)
+            if body["data"]:
+                yield body["data"]
+            if page >= body["pagination"]["pagecount"]:
+                return
+            page += 1
+
+    def published_actions(self) -> list[dict[str, Any]]:
+        return [row for page in self.pages("/api/v1/publishedactions") for row in page]
+
+    def submission_records(self, action_id: int) -> Iterator[list[dict[str, Any]]]:
+        return self.pages(f"/api/v1/publishedactions/{action_id}/submissionrecords")
+
+    def record_count(self, action_id: int) -> int:
+        body = self.get(
+            f"/api/v1/publishedactions/{action_id}/submissionrecords", page=1, pagesize=1
+        )
+        return int(body["pagination"]["totalcount"])
