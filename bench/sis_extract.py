@@ -123,6 +123,7 @@ def _child(method: str, via: str, info: dict) -> None:
         if writer:
             writer.close()
     else:
+        from dagster import AssetKey
         from sqlalchemy.dialects import postgresql
 
         from teamster.core.landing import LandingZone
@@ -130,8 +131,6 @@ def _child(method: str, via: str, info: dict) -> None:
         from teamster.libraries.powerschool.sis.queries import select_table
         from teamster.libraries.powerschool.sis.resources import SISSession
         from teamster.libraries.powerschool.sis.tables import arrow_schema
-
-        from dagster import AssetKey
 
         session = SISSession(url, info["password"], postgresql.dialect())
         schema = arrow_schema("attendance")
