@@ -34,16 +34,20 @@ def _fill(sandbox, rows: int) -> None:
 
     db = sandbox._database(REGION)
     with psycopg.connect(
-        host=str(db.socket_dir), user="psnavigator", password=db.password, dbname="powerschool"
+        host=str(db.socket_dir),
+        user="psnavigator",
+        password=db.password,
+        dbname="powerschool",
+        autocommit=True,
     ) as conn:
         have = conn.execute("select count(*) from attendance").fetchone()[0]
         if have < rows:
             conn.execute(
                 """insert into attendance
-                   select 10000000 + g, 10000000 + g, 1 + g % 2000, 101 + g % 6,
-                          date '2025-09-03' + (g % 280), 1011 + g % 4, 'ATT_ModeDaily', 35,
-                          timestamp '2025-09-03 08:00' + (g % 280) * interval '1 day',
-                          timestamp '2025-09-03 08:00' + (g % 280) * interval '1 day'
+                   select 10000000 + g, 10000000 + g, 1 + g %% 2000, 101 + g %% 6,
+                          date '2025-09-03' + (g %% 280), 1011 + g %% 4, 'ATT_ModeDaily', 35,
+                          timestamp '2025-09-03 08:00' + (g %% 280) * interval '1 day',
+                          timestamp '2025-09-03 08:00' + (g %% 280) * interval '1 day'
                    from generate_series(1, %s) as g""",
                 [rows - have],
             )

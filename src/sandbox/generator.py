@@ -864,7 +864,67 @@ def sis_view(world: World, region: Region, as_of: dt.date) -> dict[str, list[dic
         }
         for k, (code, description) in enumerate(ETHNICITIES)
     ]
+    t.update(_schedule_tables(region, yid, _at(dt.date(year.start_year, 6, 1))))
     return t
+
+
+def _schedule_tables(region: Region, yid: int, modified: dt.datetime) -> dict[str, list[dict]]:
+    """The master-schedule lookups of each school: periods, cycle days, bells, FTE."""
+    out: dict[str, list[dict]] = {"period": [], "cycle_day": [], "bell_schedule": [], "fte": []}
+    for school in region.schools:
+        sid = school["school_number"]
+        for n in range(1, 9):
+            out["period"].append(
+                {
+                    "id": sid * 100 + n,
+                    "dcid": sid * 100 + n,
+                    "schoolid": sid,
+                    "year_id": yid,
+                    "period_number": n,
+                    "name": f"Period {n}",
+                    "abbreviation": f"P{n}",
+                    "sort_order": n,
+                    "whenmodified": modified,
+                }
+            )
+        for n, letter in enumerate("ABCDE", start=1):
+            out["cycle_day"].append(
+                {
+                    "id": sid * 10 + n,
+                    "dcid": sid * 10 + n,
+                    "schoolid": sid,
+                    "year_id": yid,
+                    "day_number": n,
+                    "letter": letter,
+                    "abbreviation": f"{letter}-Day",
+                    "day_name": f"Day {letter}",
+                    "whenmodified": modified,
+                }
+            )
+        for n, name in enumerate(("Regular Day", "Early Dismissal"), start=1):
+            out["bell_schedule"].append(
+                {
+                    "id": sid * 10 + n,
+                    "dcid": sid * 10 + n,
+                    "schoolid": sid,
+                    "year_id": yid,
+                    "name": name,
+                    "attendance_conversion_id": 1,
+                    "whenmodified": modified,
+                }
+            )
+        out["fte"].append(
+            {
+                "id": sid,
+                "dcid": sid,
+                "schoolid": sid,
+                "yearid": yid,
+                "name": "Full Time",
+                "description": "Full-time enrollment",
+                "whenmodified": modified,
+            }
+        )
+    return out
 
 
 def _last_friday(day: dt.date, floor: dt.date) -> dt.date:
