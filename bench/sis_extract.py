@@ -1,6 +1,6 @@
 """Benchmark: PowerSchool SIS extraction, ours against a raw driver floor and dlt.
 
-    uv run --group bench python bench/sis_extract.py [--rows 2000000]
+    uv run --locked --group bench python bench/sis_extract.py [--rows 2000000]
 
 Starts a small sandbox, adds synthetic rows to kippnewark's `attendance` until it
 holds --rows, then extracts the whole table with each method in its own process
