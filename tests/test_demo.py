@@ -33,6 +33,34 @@ def _counts(data_dir: Path) -> dict[str, int]:
         )
 
 
+def _network(data_dir: Path) -> dict[str, object]:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+
+        def by_region(sql: str) -> dict[str, int]:
+            return dict(con.execute(sql).fetchall())
+
+        return {
+            "incidents": by_region(
+                "select code_location, count(*) from kipptaf.fct_behavior_incidents group by 1"
+            ),
+            "iready": by_region(
+                "select code_location, count(*) from kipptaf.fct_iready_diagnostics group by 1"
+            ),
+            "active_staff": by_region(
+                "select home_work_location, count(*) from kipptaf.dim_staff"
+                " where is_active group by 1"
+            ),
+            "gl_lines": con.execute(
+                "select sum(lines) from kipptaf.fct_payroll_by_location"
+            ).fetchone()[0],
+        }
+
+
+def _pushed_students(data_dir: Path, region: str) -> int:
+    path = data_dir / "sandbox" / "sftp" / "autocomm" / region / "students.txt"
+    return len(path.read_text().splitlines()) - 1  # less the header
+
+
 def test_demo_matches_truth_and_reruns_safely():
     data_dir = make_data_dir("teamster-demo-")
     port_base = free_port_base()
@@ -41,6 +69,22 @@ def test_demo_matches_truth_and_reruns_safely():
     truth = json.loads((data_dir / "sandbox" / "truth.json").read_text())
     assert _counts(data_dir) == truth["students_by_region"]
     assert "kipptaf" in first.stdout and "done" in first.stdout
+
+    network = _network(data_dir)
+    assert network["incidents"] == {
+        r: v["incidents"] for r, v in truth["deanslist_by_region"].items()
+    }
+    assert network["iready"] == {r: sum(v.values()) for r, v in truth["iready_by_region"].items()}
+    assert network["active_staff"] == truth["staff_by_home_location"]
+    assert network["gl_lines"] == truth["adp_gl"]["lines"]
+    # every SQL region's PowerSchool received its enrolled students; Paterson nothing
+    for region in ("kippnewark", "kippcamden", "kippmiami"):
+        assert _pushed_students(data_dir, region) == truth["students_by_region"][region]
+    assert not (data_dir / "sandbox" / "autocomm" / "kipppaterson.jsonl").exists()
+    extracts = sorted(p.name for p in (data_dir / "tableau").rglob("*.parquet"))
+    assert extracts == [
+        f"rpt_tableau__{n}.parquet" for n in ("assessments", "attendance", "enrollment")
+    ]
 
     second = _demo(data_dir, port_base)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]

@@ -11,9 +11,13 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from dagster import AssetKey, DagsterInstance, Definitions
+from dagster import AssetKey, BackfillPolicy, DagsterInstance, Definitions
 
 from teamster.core.settings import LOCATIONS
+
+# the run tags that make one run cover a range of partitions
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def load_definitions(location: str) -> Definitions:
@@ -87,32 +91,66 @@ def materialize_all(
         if on_stage:
             on_stage(location, len(keys))
         job = defs[location].resolve_implicit_global_asset_job_def()
-        remaining = set(keys)
-        while remaining:  # parents inside the stage first, level by level
-            ready = {k for k in remaining if not graphs[location][k] & remaining}
-            for partition_key, selection in _runs(resolved[location], ready, instance):
+        graph = resolved[location]
+        for kind, selection in _phases(graph, graphs[location], keys):
+            for partition_key, tags in _partition_runs(kind, instance):
                 result = job.execute_in_process(
                     instance=instance,
                     asset_selection=sorted(selection),
                     partition_key=partition_key,
+                    tags=tags,
                     run_config=run_config,
                 )
                 stages.append(Stage(location, frozenset(selection), result.run_id))
-            remaining -= ready
     return stages
 
 
-def _runs(
-    graph, keys: set[AssetKey], instance: DagsterInstance
-) -> list[tuple[str | None, set[AssetKey]]]:
-    """Assets that do not depend on each other: the unpartitioned ones in one run, then
-    one run per partition key of each partitioning (dynamic partitions as of now)."""
-    plain = {k for k in keys if graph.get(k).partitions_def is None}
-    runs: list[tuple[str | None, set[AssetKey]]] = [(None, plain)] if plain else []
-    by_definition: dict[object, set[AssetKey]] = {}
-    for key in keys - plain:
-        by_definition.setdefault(graph.get(key).partitions_def, set()).add(key)
-    for definition, selection in by_definition.items():
-        for partition_key in definition.get_partition_keys(dynamic_partitions_store=instance):
-            runs.append((partition_key, selection))
-    return runs
+def _phases(graph, parents: Mapping[AssetKey, set[AssetKey]], keys: set[AssetKey]):
+    """Split a stage into as few runs as partitioning allows: the largest set of assets
+    run the same way (same partitions, same backfill policy) whose parents in the stage
+    are done or in the set. Dagster orders the assets inside each run."""
+
+    def how(key: AssetKey):
+        node = graph.get(key)
+        single = node.backfill_policy == BackfillPolicy.single_run()
+        return (node.partitions_def, single and node.partitions_def is not None)
+
+    def ready(kind, remaining: set[AssetKey]) -> set[AssetKey]:
+        group = {k for k in remaining if how(k) == kind}
+        shrinking = True
+        while shrinking:
+            blocked = {
+                k for k in group if any(p in remaining and p not in group for p in parents[k])
+            }
+            group -= blocked
+            shrinking = bool(blocked)
+        return group
+
+    def rank(item) -> tuple[bool, bool]:
+        # partitioned roots (raw tables) first, so models and their tests that read
+        # them all run in the one unpartitioned run that follows; then unpartitioned
+        (kind, group) = item
+        roots = not any(p in remaining for k in group for p in parents[k])
+        return (not (roots and kind[0] is not None), kind[0] is not None)
+
+    remaining = set(keys)
+    while remaining:
+        candidates = [(kind, ready(kind, remaining)) for kind in {how(k) for k in remaining}]
+        candidates = sorted((c for c in candidates if c[1]), key=rank)
+        if not candidates:
+            raise RuntimeError("assets of one location depend on each other in a cycle")
+        kind, group = candidates[0]
+        yield kind, group
+        remaining -= group
+
+
+def _partition_runs(kind, instance: DagsterInstance) -> list[tuple[str | None, dict | None]]:
+    """(partition key, tags) per run: none for unpartitioned assets; one ranged run over
+    every partition for assets that backfill in a single run; else one run per key."""
+    definition, single_run = kind
+    if definition is None:
+        return [(None, None)]
+    partition_keys = definition.get_partition_keys(dynamic_partitions_store=instance)
+    if single_run and len(partition_keys) > 1:
+        return [(None, {RANGE_START_TAG: partition_keys[0], RANGE_END_TAG: partition_keys[-1]})]
+    return [(key, None) for key in partition_keys]

@@ -19,6 +19,8 @@ ENVIRONMENTS = ("local", "prod")
 LOCATIONS = ("kipptaf", "kippnewark", "kippcamden", "kippmiami", "kipppaterson")
 SQL_SIS_LOCATIONS = ("kippnewark", "kippcamden", "kippmiami")
 SFTP_SIS_LOCATIONS = ("kipppaterson",)
+# Regions whose schools use DeansList and i-Ready (one i-Ready SFTP user each).
+REGIONAL_LOCATIONS = ("kippnewark", "kippcamden", "kippmiami", "kipppaterson")
 
 DEFAULT_DATA_DIR = ".teamster"
 DEFAULT_SANDBOX_PORT_BASE = 42200
@@ -26,6 +28,12 @@ DEFAULT_SANDBOX_PORT_BASE = 42200
 BASTION_PORT_OFFSET = 0
 SFTP_PORT_OFFSETS = {"kipppaterson": 1}
 ENROLLMENT_PORT_OFFSET = 7
+# Each SQL region's PowerSchool AutoComm inbox, where teamster pushes extract files.
+AUTOCOMM_PORT_OFFSETS = {"kippnewark": 4, "kippcamden": 5, "kippmiami": 6}
+IREADY_SFTP_PORT_OFFSET = 2
+DEANSLIST_PORT_OFFSET = 8
+ADP_SFTP_PORT_OFFSET = 3
+GOOGLE_SHEETS_PORT_OFFSET = 9
 
 
 class SettingsError(RuntimeError):
@@ -62,6 +70,46 @@ class HTTPAPISettings(BaseModel):
     password_file: Path
 
 
+class DeansListSettings(BaseModel):
+    """DeansList's API: one key per school, from a JSON file ``{school_number: key}``."""
+
+    base_url: str
+    keys_file: Path
+
+
+class ADPSFTPSettings(BaseModel):
+    """ADP's SFTP: one general-ledger file per pay date, and the staff roster file."""
+
+    ssh: SSHSettings
+    payroll_dir: str = "/payroll"
+    roster_path: str = "/roster/staff_roster.csv"
+
+
+class GoogleSheetsSettings(BaseModel):
+    """Google Sheets' CSV export; with a service-account key file in prod, none locally."""
+
+    base_url: str
+    credentials_file: Path | None = None
+
+
+class LocalTableauSettings(BaseModel):
+    """Where ``local`` publishes workbook extracts (Tableau Server cannot run here)."""
+
+    kind: Literal["local"] = "local"
+    root: Path
+
+
+class TableauServerSettings(BaseModel):
+    """Tableau Server's REST API, signed in with a personal access token from a file."""
+
+    kind: Literal["server"] = "server"
+    base_url: str
+    site: str
+    token_name: str
+    token_file: Path
+    api_version: str = "3.22"
+
+
 class DuckDBSettings(BaseModel):
     kind: Literal["duckdb"] = "duckdb"
     path: Path
@@ -91,6 +139,12 @@ class Settings(BaseModel):
     sis_databases: dict[str, SISDatabaseSettings]
     sis_sftp: dict[str, SFTPDropSettings]
     enrollment: HTTPAPISettings
+    deanslist: DeansListSettings
+    iready_sftp: dict[str, SFTPDropSettings]  # one SFTP user per region
+    adp_sftp: ADPSFTPSettings
+    google_sheets: GoogleSheetsSettings
+    autocomm: dict[str, SFTPDropSettings]
+    tableau: LocalTableauSettings | TableauServerSettings
     data_dir: Path | None = None
     sandbox_port_base: int | None = None
 
@@ -143,6 +197,49 @@ def _local(env: dict[str, str]) -> Settings:
             username="teamster",
             password_file=sandbox / "secrets" / "enrollment_api_password",
         ),
+        deanslist=DeansListSettings(
+            base_url=f"http://127.0.0.1:{base + DEANSLIST_PORT_OFFSET}",
+            keys_file=sandbox / "secrets" / "deanslist_keys.json",
+        ),
+        iready_sftp={
+            loc: SFTPDropSettings(
+                ssh=SSHSettings(
+                    host="127.0.0.1",
+                    port=base + IREADY_SFTP_PORT_OFFSET,
+                    username=loc,
+                    known_hosts=known_hosts,
+                    password_file=sandbox / "secrets" / f"iready_{loc}_password",
+                ),
+                remote_dir="/exports",
+            )
+            for loc in REGIONAL_LOCATIONS
+        },
+        adp_sftp=ADPSFTPSettings(
+            ssh=SSHSettings(
+                host="127.0.0.1",
+                port=base + ADP_SFTP_PORT_OFFSET,
+                username="teamster",
+                known_hosts=known_hosts,
+                password_file=sandbox / "secrets" / "adp_sftp_password",
+            ),
+        ),
+        google_sheets=GoogleSheetsSettings(
+            base_url=f"http://127.0.0.1:{base + GOOGLE_SHEETS_PORT_OFFSET}",
+        ),
+        autocomm={
+            loc: SFTPDropSettings(
+                ssh=SSHSettings(
+                    host="127.0.0.1",
+                    port=base + offset,
+                    username="teamster",
+                    known_hosts=known_hosts,
+                    password_file=sandbox / "secrets" / f"autocomm_{loc}_password",
+                ),
+                remote_dir="/",
+            )
+            for loc, offset in AUTOCOMM_PORT_OFFSETS.items()
+        },
+        tableau=LocalTableauSettings(root=data_dir / "tableau"),
     )
 
 
@@ -195,6 +292,59 @@ def _prod(env: dict[str, str]) -> Settings:
         username=need("TEAMSTER_ENROLLMENT_API_USER"),
         password_file=need("TEAMSTER_ENROLLMENT_API_PASSWORD_FILE"),
     )
+    deanslist = dict(
+        base_url=need("TEAMSTER_DEANSLIST_URL"),
+        keys_file=need("TEAMSTER_DEANSLIST_KEYS_FILE"),
+    )
+    iready_host = need("TEAMSTER_IREADY_SFTP_HOST")
+    iready = {}
+    for loc in REGIONAL_LOCATIONS:
+        p = f"TEAMSTER_{loc.upper()}_IREADY_SFTP"
+        iready[loc] = dict(
+            ssh=dict(
+                host=iready_host,
+                port=env.get("TEAMSTER_IREADY_SFTP_PORT", "22"),
+                username=need(f"{p}_USER"),
+                known_hosts=known_hosts,
+                password_file=need(f"{p}_PASSWORD_FILE"),
+            ),
+            remote_dir=env.get("TEAMSTER_IREADY_SFTP_DIR", "/exports"),
+        )
+    adp_sftp = dict(
+        ssh=dict(
+            host=need("TEAMSTER_ADP_SFTP_HOST"),
+            port=env.get("TEAMSTER_ADP_SFTP_PORT", "22"),
+            username=need("TEAMSTER_ADP_SFTP_USER"),
+            known_hosts=known_hosts,
+            password_file=need("TEAMSTER_ADP_SFTP_PASSWORD_FILE"),
+        ),
+        payroll_dir=env.get("TEAMSTER_ADP_SFTP_PAYROLL_DIR", "/payroll"),
+        roster_path=env.get("TEAMSTER_ADP_SFTP_ROSTER_PATH", "/roster/staff_roster.csv"),
+    )
+    google_sheets = dict(
+        base_url=env.get("TEAMSTER_GOOGLE_SHEETS_URL", "https://docs.google.com"),
+        credentials_file=need("TEAMSTER_GOOGLE_SHEETS_CREDENTIALS_FILE"),
+    )
+    autocomm = {}
+    for loc in AUTOCOMM_PORT_OFFSETS:
+        p = f"TEAMSTER_{loc.upper()}_AUTOCOMM_SFTP"
+        autocomm[loc] = dict(
+            ssh=dict(
+                host=need(f"{p}_HOST"),
+                port=env.get(f"{p}_PORT", "22"),
+                username=need(f"{p}_USER"),
+                known_hosts=known_hosts,
+                password_file=need(f"{p}_PASSWORD_FILE"),
+            ),
+            remote_dir=env.get(f"{p}_DIR", "/"),
+        )
+    tableau = dict(
+        kind="server",
+        base_url=need("TEAMSTER_TABLEAU_URL"),
+        site=need("TEAMSTER_TABLEAU_SITE"),
+        token_name=need("TEAMSTER_TABLEAU_TOKEN_NAME"),
+        token_file=need("TEAMSTER_TABLEAU_TOKEN_FILE"),
+    )
     project = need("TEAMSTER_GCP_PROJECT")
     bucket_prefix = need("TEAMSTER_GCS_BUCKET_PREFIX")
     if need.missing:
@@ -212,6 +362,12 @@ def _prod(env: dict[str, str]) -> Settings:
             sis_databases=sis,
             sis_sftp=sftp,
             enrollment=enrollment,
+            deanslist=deanslist,
+            iready_sftp=iready,
+            adp_sftp=adp_sftp,
+            google_sheets=google_sheets,
+            autocomm=autocomm,
+            tableau=tableau,
         )
     )
 

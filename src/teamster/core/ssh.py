@@ -9,6 +9,7 @@ a refused login or an unknown host key fails at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -151,6 +152,28 @@ class SSHConnection:
                 await sftp.get(remote_path, local_path)
 
         self._run(get())
+
+    def upload_atomic(self, local_path: str, remote_path: str) -> None:
+        """Put a file where readers see the old one or the whole new one, never a part.
+
+        Writes a dot-file beside the target (readers skip dot-files), then renames it
+        over the target with the POSIX rename extension, which replaces atomically.
+        """
+        directory, _, name = remote_path.rpartition("/")
+        partial = f"{directory}/.{name}.part"
+
+        async def put() -> None:
+            assert self._conn is not None
+            async with self._conn.start_sftp_client() as sftp:
+                try:
+                    await sftp.put(local_path, partial)
+                    await sftp.posix_rename(partial, remote_path)
+                except BaseException:
+                    with contextlib.suppress(asyncssh.SFTPError, OSError):
+                        await sftp.remove(partial)
+                    raise
+
+        self._run(put())
 
 
 def _read_secret(path: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import duckdb
+import pyarrow as pa
 
 from teamster.core.landing import LandedFile
 from teamster.core.settings import BigQuerySettings, DuckDBSettings
@@ -17,6 +18,10 @@ from teamster.core.settings import BigQuerySettings, DuckDBSettings
 
 class Warehouse(Protocol):
     def replace(self, dataset: str, table: str, landed: LandedFile) -> int: ...
+
+    def read(self, dataset: str, table: str) -> pa.Table:
+        """A whole table or view, for extracts that are small by nature (files to push)."""
+        ...
 
 
 def _ident(name: str) -> str:
@@ -32,10 +37,16 @@ class DuckDBWarehouse:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(str(self.path), read_only=read_only)
 
+    def read(self, dataset: str, table: str) -> pa.Table:
+        with self.connect(read_only=True) as con:
+            return con.sql(f"SELECT * FROM {_ident(dataset)}.{_ident(table)}").to_arrow_table()
+
     def replace(self, dataset: str, table: str, landed: LandedFile) -> int:
         """Swap in the landed file's rows; returns the row count now in that slice."""
         target = f"{_ident(dataset)}.{_ident(table)}"
-        source = "read_parquet(?)"
+        # The landing folders look like Hive partitions (``subject=ela/``); DuckDB would add
+        # (or overwrite!) a column from the folder name unless told not to.
+        source = "read_parquet(?, hive_partitioning = false)"
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
@@ -69,6 +80,12 @@ class BigQueryWarehouse:
 
     def __init__(self, settings: BigQuerySettings):
         self.settings = settings
+
+    def read(self, dataset: str, table: str) -> pa.Table:
+        from google.cloud import bigquery  # installed with the ``prod`` extra
+
+        client = bigquery.Client(project=self.settings.project, location=self.settings.location)
+        return client.query(f"SELECT * FROM `{self.settings.project}.{dataset}.{table}`").to_arrow()
 
     def replace(self, dataset: str, table: str, landed: LandedFile) -> int:
         from google.cloud import bigquery  # installed with the ``prod`` extra

@@ -50,7 +50,7 @@ def test_every_upstream_table_is_materialized_by_some_location(settings):
                 )
 
 
-def test_lineage_crosses_locations_from_sis_table_to_kipptaf(settings):
+def test_lineage_crosses_locations_from_sis_table_to_kipptaf_and_back(settings):
     graphs = _graphs()
     parents = {}
     for graph in graphs.values():
@@ -70,6 +70,20 @@ def test_lineage_crosses_locations_from_sis_table_to_kipptaf(settings):
     for region in ("kippnewark", "kippcamden", "kippmiami", "kipppaterson"):
         assert AssetKey([region, "powerschool", "students"]) in upstream
         assert AssetKey([region, "powerschool", "stg_powerschool__students"]) in upstream
+
+    # one connected graph from a region's SIS table to that region's AutoComm push,
+    # through kipptaf's shared extract and the region's wrapper
+    for region in ("kippnewark", "kippcamden", "kippmiami"):
+        push = ancestors(AssetKey([region, "powerschool_autocomm"]))
+        assert {
+            AssetKey([region, "powerschool", "students"]),
+            AssetKey(["kipptaf", "int_powerschool__students"]),
+            AssetKey(["kipptaf", "extracts", "rpt_powerschool__autocomm_students"]),
+            AssetKey([region, "extracts", "rpt_powerschool__autocomm_students"]),
+        } <= push
+    workbook = ancestors(AssetKey(["kipptaf", "tableau_workbooks", "attendance_dashboard"]))
+    assert AssetKey(["kipptaf", "tableau", "rpt_tableau__attendance"]) in workbook
+    assert AssetKey(["kippmiami", "powerschool", "attendance"]) in workbook
 
 
 def test_production_code_never_imports_the_sandbox(settings):

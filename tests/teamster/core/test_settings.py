@@ -24,6 +24,34 @@ for loc in ("KIPPNEWARK", "KIPPCAMDEN", "KIPPMIAMI"):
         f"TEAMSTER_{loc}_SIS_SSH_USER": "teamster",
         f"TEAMSTER_{loc}_SIS_SSH_KEY_FILE": "/secrets/ssh_key",
     }
+PROD |= {
+    "TEAMSTER_DEANSLIST_URL": "https://kippnj.deanslistsoftware.com",
+    "TEAMSTER_DEANSLIST_KEYS_FILE": "/secrets/deanslist_keys.json",
+    "TEAMSTER_IREADY_SFTP_HOST": "prod-sftp-1.cainc.com",
+}
+for loc in ("KIPPNEWARK", "KIPPCAMDEN", "KIPPMIAMI", "KIPPPATERSON"):
+    PROD |= {
+        f"TEAMSTER_{loc}_IREADY_SFTP_USER": loc.lower(),
+        f"TEAMSTER_{loc}_IREADY_SFTP_PASSWORD_FILE": f"/secrets/iready_{loc.lower()}",
+    }
+PROD |= {
+    "TEAMSTER_ADP_SFTP_HOST": "sftp.adp.example.org",
+    "TEAMSTER_ADP_SFTP_USER": "kipptaf",
+    "TEAMSTER_ADP_SFTP_PASSWORD_FILE": "/secrets/adp",
+    "TEAMSTER_GOOGLE_SHEETS_CREDENTIALS_FILE": "/secrets/google_service_account.json",
+}
+PROD |= {
+    "TEAMSTER_TABLEAU_URL": "https://tableau.example.org",
+    "TEAMSTER_TABLEAU_SITE": "kipptaf",
+    "TEAMSTER_TABLEAU_TOKEN_NAME": "teamster",
+    "TEAMSTER_TABLEAU_TOKEN_FILE": "/secrets/tableau_token",
+}
+for loc in ("KIPPNEWARK", "KIPPCAMDEN", "KIPPMIAMI"):
+    PROD |= {
+        f"TEAMSTER_{loc}_AUTOCOMM_SFTP_HOST": f"sftp.{loc.lower()}.powerschool.example.org",
+        f"TEAMSTER_{loc}_AUTOCOMM_SFTP_USER": "autocomm",
+        f"TEAMSTER_{loc}_AUTOCOMM_SFTP_PASSWORD_FILE": f"/secrets/autocomm_{loc.lower()}",
+    }
 
 
 def test_local_is_the_default_and_lives_in_the_data_dir(tmp_path):
@@ -58,6 +86,17 @@ def test_prod_never_falls_back_to_local():
     assert s.dbt_target == "prod"
     assert s.sis_databases["kippcamden"].url.startswith("oracle+oracledb://")
     assert s.sis_databases["kippcamden"].ssh.private_key_file == Path("/secrets/ssh_key")
+    assert s.deanslist.keys_file == Path("/secrets/deanslist_keys.json")
+    assert s.iready_sftp["kipppaterson"].ssh.username == "kipppaterson"
+    assert s.iready_sftp["kipppaterson"].remote_dir == "/exports"
+
+
+def test_prod_names_missing_deanslist_and_iready_settings():
+    env = {k: v for k, v in PROD.items() if "DEANSLIST_KEYS" not in k and "MIAMI_IREADY" not in k}
+    with pytest.raises(SettingsError) as info:
+        load_settings(env)
+    assert "TEAMSTER_DEANSLIST_KEYS_FILE" in str(info.value)
+    assert "TEAMSTER_KIPPMIAMI_IREADY_SFTP_USER" in str(info.value)
 
 
 def test_bad_port_base_is_named():
@@ -73,3 +112,21 @@ def test_local_ports_are_the_sandbox_layout(tmp_path):
     assert {db.ssh.port for db in s.sis_databases.values()} == {ports.bastion}
     assert s.sis_sftp["kipppaterson"].ssh.port == ports.sftp["kipppaterson"]
     assert s.enrollment.base_url == f"http://127.0.0.1:{ports.http['enrollment']}"
+    assert s.deanslist.base_url == f"http://127.0.0.1:{ports.http['deanslist']}"
+    assert {f.ssh.port for f in s.iready_sftp.values()} == {ports.sftp["iready"]}
+    assert s.adp_sftp.ssh.port == ports.sftp["adp"]
+    assert s.google_sheets.base_url == f"http://127.0.0.1:{ports.http['sheets']}"
+
+
+def test_prod_adp_and_google_sheets():
+    """Defaults fill the folders and the public export host; the secrets are required."""
+    s = load_settings(PROD)
+    assert s.adp_sftp.ssh.port == 22 and s.adp_sftp.payroll_dir == "/payroll"
+    assert s.adp_sftp.ssh.password_file == Path("/secrets/adp")
+    assert s.google_sheets.base_url == "https://docs.google.com"
+    dropped = ("TEAMSTER_ADP_SFTP_HOST", "TEAMSTER_GOOGLE_SHEETS_CREDENTIALS_FILE")
+    env = {k: v for k, v in PROD.items() if k not in dropped}
+    with pytest.raises(SettingsError) as info:
+        load_settings(env)
+    assert "TEAMSTER_ADP_SFTP_HOST" in str(info.value)
+    assert "TEAMSTER_GOOGLE_SHEETS_CREDENTIALS_FILE" in str(info.value)

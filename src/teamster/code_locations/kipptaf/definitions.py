@@ -1,26 +1,62 @@
 """kipptaf: the network homebase, built on every region's dbt models, plus the
-network-wide PowerSchool Enrollment API."""
+network-wide PowerSchool Enrollment API, ADP payroll and roster files, and Google Sheets."""
+
+from pathlib import Path
 
 from dagster import Definitions
 
+from teamster.core.automation import automation_sensor
 from teamster.core.resources import shared_resources
 from teamster.core.settings import current
-from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource
+from teamster.libraries.adp.assets import build_adp_assets
+from teamster.libraries.adp.files import ADPFiles
+from teamster.libraries.adp.sensors import build_adp_sensor
+from teamster.libraries.dbt.assets import dbt_resource
+from teamster.libraries.dbt.groups import build_group_assets, load_groups
+from teamster.libraries.google_sheets.assets import (
+    build_google_sheet_assets,
+    build_google_sheets_schedule,
+)
+from teamster.libraries.google_sheets.client import GoogleSheets
+from teamster.libraries.google_sheets.config import load_sheets_config
 from teamster.libraries.powerschool.enrollment.assets import build_enrollment_assets
 from teamster.libraries.powerschool.enrollment.client import EnrollmentAPI
 from teamster.libraries.powerschool.enrollment.schedules import build_enrollment_schedule
+from teamster.libraries.tableau.assets import build_workbook_assets, load_tableau_config
+from teamster.libraries.tableau.resources import tableau_resource
 
 LOCATION = "kipptaf"
 TIMEZONE = "America/New_York"
+CONFIG = Path(__file__).parent / "config"
 
 settings = current()
+sheets = load_sheets_config(CONFIG / "google_sheets.yaml")
+dbt_groups = build_group_assets(load_groups(CONFIG / "dbt.yaml"), settings)
+# the canonical group: workbooks resolve the models they read through its manifest
+core_dbt_assets = next(a for a in dbt_groups if a.node_def.name == "core_dbt_assets")
+workbooks = build_workbook_assets(
+    LOCATION, load_tableau_config(CONFIG / "tableau.yaml"), core_dbt_assets
+)
 
 defs = Definitions(
-    assets=[*build_enrollment_assets(), build_dbt_assets(LOCATION, settings)],
-    schedules=[build_enrollment_schedule(TIMEZONE)],
+    assets=[
+        *build_enrollment_assets(),
+        *build_adp_assets(LOCATION),
+        *build_google_sheet_assets(LOCATION, sheets),
+        *dbt_groups,
+        *workbooks,
+    ],
+    schedules=[
+        build_enrollment_schedule(TIMEZONE),
+        build_google_sheets_schedule(LOCATION, sheets, TIMEZONE),
+    ],
+    sensors=[build_adp_sensor(LOCATION), automation_sensor(LOCATION)],
     resources={
         **shared_resources(settings),
         "powerschool_enrollment": EnrollmentAPI(settings.enrollment),
+        "adp_sftp": ADPFiles(settings.adp_sftp),
+        "google_sheets": GoogleSheets(settings.google_sheets),
         "dbt": dbt_resource(LOCATION, settings),
+        "tableau": tableau_resource(settings),
     },
 )

@@ -20,6 +20,9 @@ def dbt_resource(project_name: str, settings: Settings) -> DbtCliResource:
     """The dbt CLI for ``project_name`` on the environment's warehouse."""
     # dbt reads its profile's paths from the environment of each invocation
     os.environ["TEAMSTER_DBT_TARGET"] = settings.dbt_target
+    # a run of some models also runs only tests whose every parent is built by then:
+    # dbt's default (eager) would run a test naming a model not built yet, and fail
+    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
     if isinstance(settings.warehouse, DuckDBSettings):
         os.environ["TEAMSTER_DUCKDB_PATH"] = str(settings.warehouse.path)
     return DbtCliResource(

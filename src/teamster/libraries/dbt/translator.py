@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetKey
+from dagster import AssetKey, AutomationCondition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 from teamster.core.naming import key_for_relation
@@ -26,9 +26,16 @@ class TeamsterDbtTranslator(DagsterDbtTranslator):
             table = props.get("alias") or props["name"]
         return key_for_relation(props["schema"], table)
 
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> AutomationCondition | None:
+        # a model rebuilds once its parents have new data, across code locations too
+        return _EAGER
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         # the package a node comes from says what it holds: powerschool, kipptaf, ...
         return dbt_resource_props.get("package_name")
 
 
+_EAGER = AutomationCondition.eager()
 TRANSLATOR = TeamsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))

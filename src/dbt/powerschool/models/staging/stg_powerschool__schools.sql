@@ -1,3 +1,4 @@
+-- One row per school in the region's PowerSchool instance.
 select
     id as school_id,
     dcid as school_dcid,
@@ -8,5 +9,5 @@ select
     high_grade,
     schoolcity as school_city,
     schoolstate as school_state,
-    whenmodified as when_modified
+    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
 from {{ source('powerschool', 'schools') }}

@@ -1,3 +1,5 @@
+-- One row per student record in the region's PowerSchool instance: the student's current
+-- (or latest) enrollment.
 select
     id as student_id,
     dcid as student_dcid,
@@ -8,11 +10,11 @@ select
     schoolid,
     grade_level,
     enroll_status,
-    -- PowerSchool: 0 active, -1 pre-registered, 2 transferred out, 3 graduated
     enroll_status = 0 as is_enrolled,
     entrydate as entry_date,
     exitdate as exit_date,
     dob as date_of_birth,
     gender,
-    whenmodified as when_modified
+    ethnicity,
+    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
 from {{ source('powerschool', 'students') }}

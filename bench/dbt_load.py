@@ -1,0 +1,208 @@
+"""Benchmark: loading kipptaf's dbt assets at real size.
+
+    uv run --locked python bench/dbt_load.py [--models 2000] [--tests-per-model 4]
+
+Writes a kipptaf-shaped dbt project (staging over sources, intermediate, marts,
+google_sheet-tagged models, models downstream of `adp_payroll`, extracts and tableau
+extracts, reporting; four data tests per model), parses it once (timed, as an image
+build would), then measures, each in a fresh process and three times:
+
+  teamster  `import teamster.code_locations.kipptaf.definitions` with the project
+            swapped in (four groups from config/dbt.yaml, the shared translator,
+            every other kipptaf asset), until its asset graph is resolved
+  plain     one `@dbt_assets` over the same manifest with dagster-dbt's default
+            translator, in a `Definitions`, until its asset graph is resolved
+
+Seconds are wall time from process start. It measures; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT_ROOT = ROOT / "src" / "dbt"
+
+# share of models per area; the rest of the shape follows kipptaf's directories
+AREAS = {
+    "staging": 0.15,
+    "intermediate": 0.35,
+    "marts": 0.25,
+    "google_sheets": 0.05,
+    "adp": 0.025,
+    "extracts": 0.10,
+    "extracts/tableau": 0.05,
+    "reporting": 0.025,
+}
+
+TEAMSTER_CHILD = """
+import teamster.code_locations.kipptaf.definitions as d
+d.defs.resolve_asset_graph()
+"""
+
+PLAIN_CHILD = """
+from pathlib import Path
+import os
+from dagster import Definitions
+from dagster_dbt import DbtCliResource, dbt_assets
+manifest = Path(os.environ["TEAMSTER_DBT_ROOT"]) / "kipptaf" / "target" / "manifest.json"
+
+@dbt_assets(manifest=manifest)
+def kipptaf_dbt(context, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()
+
+import sys
+dbt = DbtCliResource(
+    project_dir=str(manifest.parents[1]), dbt_executable=str(Path(sys.executable).parent / "dbt")
+)
+Definitions(assets=[kipptaf_dbt], resources={"dbt": dbt}).resolve_asset_graph()
+"""
+
+
+def _columns_yml(name: str, parent: str | None, tag: str | None, tests: int) -> str:
+    config = f"\n    config: {{tags: [{tag}]}}" if tag else ""
+    checks = ["unique", "not_null"][: max(0, min(2, tests))]
+    value_tests = ["not_null"] if tests >= 3 else []
+    if tests >= 4:
+        if parent:
+            value_tests.append(
+                f"relationships: {{arguments: {{to: \"ref('{parent}')\", field: value}}}}"
+            )
+        else:
+            value_tests.append("accepted_values: {arguments: {values: [a, b, c]}}")
+    return (
+        f"  - name: {name}{config}\n"
+        f"    columns:\n"
+        f"      - name: id\n        data_tests: [{', '.join(checks)}]\n"
+        f"      - name: value\n        data_tests:\n"
+        + "".join(f"          - {t}\n" for t in value_tests)
+    )
+
+
+def write_project(path: Path, models: int, tests_per_model: int) -> None:
+    """A kipptaf-shaped project at ``path``; model SQL is trivial, the graph is not."""
+    shutil.copytree(DBT_ROOT / "kipptaf" / "macros", path / "macros")
+    (path / "dbt_project.yml").write_text(
+        "name: kipptaf\nversion: '1.0.0'\nconfig-version: 2\nprofile: kipptaf\n"
+        "models:\n  kipptaf:\n    +materialized: view\n"
+        "    extracts:\n      +schema: extracts\n      tableau:\n        +schema: tableau\n"
+        "    reporting:\n      +schema: reporting\n"
+    )
+    counts = {area: max(1, round(models * share)) for area, share in AREAS.items()}
+    counts["intermediate"] += models - sum(counts.values())
+    names: dict[str, list[str]] = {}
+    sources = [f"raw_{i}" for i in range(counts["staging"])]
+    sources_yml = (
+        "version: 2\nsources:\n  - name: kippnewark_powerschool\n"
+        "    schema: kippnewark_powerschool\n    tables:\n"
+        + "".join(f"      - name: {s}\n" for s in sources)
+        + "  - name: google_sheets\n    schema: kipptaf_google_sheets\n    tables:\n"
+        + "".join(f"      - name: sheet_{i}\n" for i in range(counts["google_sheets"]))
+        + "  - name: adp_payroll\n    schema: kipptaf_adp_payroll\n    tables:\n"
+        + "      - name: general_ledger\n"
+    )
+    (path / "models").mkdir()
+    (path / "models" / "_sources.yml").write_text(sources_yml)
+
+    def emit(area: str, prefix: str, parents, tag: str | None = None) -> None:
+        folder = path / "models" / area
+        folder.mkdir(parents=True, exist_ok=True)
+        yml = ["version: 2\nmodels:\n"]
+        names[area] = []
+        for i in range(counts[area]):
+            name = f"{prefix}{area.replace('/', '_')}_{i}"
+            refs = parents(i)
+            sql = "\nunion all\n".join(f"select id, value from {r}" for r in refs)
+            (folder / f"{name}.sql").write_text(sql + "\n")
+            first = refs[0].split("'")[1] if refs[0].startswith("{{ ref(") else None
+            yml.append(_columns_yml(name, first, tag, tests_per_model))
+            names[area].append(name)
+        (folder / "_models.yml").write_text("".join(yml))
+
+    def ref(name: str) -> str:
+        return f"{{{{ ref('{name}') }}}}"
+
+    emit(
+        "staging",
+        "stg_",
+        lambda i: [f"{{{{ source('kippnewark_powerschool', '{sources[i]}') }}}}"],
+    )
+    stg = names["staging"]
+    emit("intermediate", "int_", lambda i: [ref(stg[i % len(stg)]), ref(stg[(i * 7) % len(stg)])])
+    inter = names["intermediate"]
+    emit("marts", "fct_", lambda i: [ref(inter[i % len(inter)]), ref(inter[(i * 3) % len(inter)])])
+    marts = names["marts"]
+    emit(
+        "google_sheets",
+        "stg_gs_",
+        lambda i: [f"{{{{ source('google_sheets', 'sheet_{i}') }}}}"],
+        tag="google_sheet",
+    )
+    sheets = names["google_sheets"]
+    emit(
+        "adp",
+        "adp_",
+        lambda i: ["{{ source('adp_payroll', 'general_ledger') }}", ref(marts[i])],
+    )
+    emit("extracts", "rpt_", lambda i: [ref(marts[i % len(marts)]), ref(sheets[i % len(sheets)])])
+    emit("extracts/tableau", "rpt_tableau_", lambda i: [ref(marts[(i * 5) % len(marts)])])
+    emit("reporting", "rep_", lambda i: [ref(marts[(i * 11) % len(marts)])])
+
+
+def _run(code: str, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", type=int, default=2000)
+    parser.add_argument("--tests-per-model", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="teamster-bench-load-"))
+    try:
+        shutil.copy(DBT_ROOT / "profiles.yml", root / "profiles.yml")
+        write_project(root / "kipptaf", args.models, args.tests_per_model)
+        env = {
+            **os.environ,
+            "TEAMSTER_DBT_ROOT": str(root),
+            "TEAMSTER_DATA_DIR": str(root / "data"),
+            "TEAMSTER_DUCKDB_PATH": str(root / "warehouse.duckdb"),
+        }
+        started = time.perf_counter()
+        _run("from teamster.libraries.dbt.project import prepare; prepare('kipptaf')", env)
+        parse = time.perf_counter() - started
+        manifest = json.loads((root / "kipptaf" / "target" / "manifest.json").read_text())
+        kinds = [n["resource_type"] for n in manifest["nodes"].values()]
+        print(
+            f"project: {kinds.count('model')} models, {kinds.count('test')} tests; "
+            f"deps+parse {parse:.1f}s (once, at build time)"
+        )
+        results = {"teamster": [], "plain": []}
+        for _ in range(args.repeat):
+            results["teamster"].append(_run(TEAMSTER_CHILD, env))
+            results["plain"].append(_run(PLAIN_CHILD, env))
+        print(f"{'load':<10}{'median s':>10}{'min s':>8}{'max s':>8}")
+        for name, times in results.items():
+            print(
+                f"{name:<10}{statistics.median(times):>10.2f}{min(times):>8.2f}{max(times):>8.2f}"
+            )
+        ratio = statistics.median(results["teamster"]) / statistics.median(results["plain"])
+        print(f"teamster / plain: {ratio:.2f}x")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

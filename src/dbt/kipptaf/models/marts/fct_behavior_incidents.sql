@@ -1,0 +1,27 @@
+-- One row per DeansList incident in the network, with its school year and how
+-- long a resolved incident stayed open.
+select
+    i.code_location || '-' || cast(i.incident_id as {{ dbt.type_string() }}) as incident_key,
+    i.code_location,
+    i.incident_id,
+    i.code_location || '-' || i.student_school_id as student_key,
+    i.student_number,
+    i.school_number,
+    sch.school_name,
+    i.incident_date,
+    {{ fall_year('i.incident_date') }} as academic_year,
+    i.category,
+    i.infraction,
+    i.status,
+    i.is_resolved,
+    i.location,
+    i.created_at,
+    i.updated_at,
+    case
+        when i.is_resolved
+            then {{ dbt.datediff('i.created_at', 'i.updated_at', 'day') }}
+    end as days_to_resolve
+from {{ ref('int_deanslist__incidents') }} as i
+left join {{ ref('dim_schools') }} as sch
+    on i.code_location = sch.code_location
+    and i.school_number = sch.school_number

@@ -1,0 +1,1 @@
+{{ union_regions('powerschool', 'int_powerschool__section_rosters') }}

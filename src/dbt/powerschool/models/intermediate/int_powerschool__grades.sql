@@ -1,0 +1,87 @@
+-- Every grade a student has: final grades stored at the end of a term
+-- (`storedgrades`, grade_type 'final') and this term's gradebook grades still in
+-- progress (`pgfinalgrades`, 'in_progress'). PowerSchool stores GPA points with a
+-- final grade; an in-progress letter gets the points of the standard scale.
+with stored as (
+    select
+        'final' as grade_type,
+        g.storedgrade_dcid as grade_dcid,
+        g.student_id,
+        g.schoolid as school_number,
+        g.academic_year,
+        g.term_id,
+        g.store_code as term,
+        g.grade_level,
+        g.course_number,
+        g.course_name,
+        cast(null as {{ dbt.type_bigint() }}) as section_id,
+        g.grade,
+        g.percent,
+        g.gpa_points,
+        g.earned_credit_hours,
+        g.date_stored as grade_date
+    from {{ ref('stg_powerschool__storedgrades') }} as g
+),
+
+in_progress as (
+    select
+        'in_progress' as grade_type,
+        pg.pgfinalgrade_dcid as grade_dcid,
+        pg.student_id,
+        sec.schoolid as school_number,
+        cast(floor(sec.term_id / 100) as {{ dbt.type_bigint() }}) + 1990 as academic_year,
+        sec.term_id,
+        pg.final_grade_name as term,
+        cast(null as {{ dbt.type_bigint() }}) as grade_level,
+        sec.course_number,
+        c.course_name,
+        pg.section_id,
+        pg.grade,
+        pg.percent,
+        -- the standard 4-point scale on the letter (A+ and A- count as A)
+        cast(
+            case substr(pg.grade, 1, 1)
+                when 'A' then 4.0
+                when 'B' then 3.0
+                when 'C' then 2.0
+                when 'D' then 1.0
+                when 'F' then 0.0
+            end as {{ powerschool.type_double() }}
+        ) as gpa_points,
+        cast(null as {{ powerschool.type_double() }}) as earned_credit_hours,
+        pg.last_grade_update_date as grade_date
+    from {{ ref('stg_powerschool__pgfinalgrades') }} as pg
+    inner join {{ ref('stg_powerschool__sections') }} as sec
+        on pg.section_id = sec.section_id
+    left join {{ ref('stg_powerschool__courses') }} as c
+        on sec.course_number = c.course_number
+    where pg.grade is not null and pg.grade <> '--'
+),
+
+grades as (
+    select * from stored
+    union all
+    select * from in_progress
+)
+
+select
+    g.grade_type,
+    g.grade_dcid,
+    g.student_id,
+    s.student_number,
+    g.school_number,
+    g.academic_year,
+    g.term_id,
+    g.term,
+    coalesce(g.grade_level, s.grade_level) as grade_level,
+    g.course_number,
+    g.course_name,
+    g.section_id,
+    g.grade,
+    g.percent,
+    g.gpa_points,
+    g.earned_credit_hours,
+    g.grade_date
+from grades as g
+inner join {{ ref('stg_powerschool__students') }} as s
+    on g.student_id = s.student_id

@@ -1,0 +1,12 @@
+-- Attendance codes per school and year, with the presence they mean.
+select
+    id as attendance_code_id,
+    dcid as attendance_code_dcid,
+    schoolid,
+    yearid as year_id,
+    att_code as attendance_code,
+    description,
+    presence_status_cd as presence_status,
+    calculate_ada_yn,
+    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+from {{ source('powerschool', 'attendance_code') }}

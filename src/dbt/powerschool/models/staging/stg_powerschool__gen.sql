@@ -1,0 +1,10 @@
+-- General lookups (code lists) by category.
+select
+    id as gen_id,
+    dcid as gen_dcid,
+    cat as category,
+    name,
+    value,
+    yearid as year_id,
+    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+from {{ source('powerschool', 'gen') }}

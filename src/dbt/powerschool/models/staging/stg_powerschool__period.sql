@@ -1,0 +1,12 @@
+-- Class periods of a school's master schedule per year.
+select
+    id as period_id,
+    dcid as period_dcid,
+    schoolid,
+    year_id,
+    period_number,
+    name as period_name,
+    abbreviation as period_abbreviation,
+    sort_order,
+    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+from {{ source('powerschool', 'period') }}

@@ -1,0 +1,11 @@
+-- A staff member at one school, one row per person and school (SchoolStaff).
+select
+    id as schoolstaff_id,
+    dcid as schoolstaff_dcid,
+    users_dcid,
+    schoolid,
+    status,
+    status = 1 as is_active,
+    staffstatus as staff_status,
+    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+from {{ source('powerschool', 'schoolstaff') }}

@@ -1,0 +1,11 @@
+-- Class sections of a course in a term.
+select
+    id as section_id,
+    dcid as section_dcid,
+    course_number,
+    section_number,
+    schoolid,
+    termid as term_id,
+    teacher as teacher_schoolstaff_id,
+    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+from {{ source('powerschool', 'sections') }}

@@ -1,0 +1,73 @@
+"""The shape every regional code location shares; each region differs only in config.
+
+A region ingests PowerSchool SIS (SQL through the tunnel, or SFTP drops when its
+``powerschool.yaml`` says so), DeansList and i-Ready, builds its dbt project, and, when
+it has an ``autocomm.yaml``, pushes AutoComm files to its PowerSchool.
+"""
+
+from pathlib import Path
+
+from dagster import Definitions
+
+from teamster.core.automation import automation_sensor
+from teamster.core.resources import shared_resources
+from teamster.core.settings import current
+from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource
+from teamster.libraries.dbt.exposures import exposure_specs
+from teamster.libraries.dbt.project import ensure_manifest
+from teamster.libraries.deanslist.assets import build_deanslist_assets
+from teamster.libraries.deanslist.client import DeansListAPI
+from teamster.libraries.deanslist.config import load_deanslist_config
+from teamster.libraries.deanslist.schedules import build_deanslist_schedule
+from teamster.libraries.iready.assets import build_iready_assets
+from teamster.libraries.iready.sensors import build_iready_sensor
+from teamster.libraries.iready.sftp import iready_resource
+from teamster.libraries.powerschool.autocomm.assets import (
+    build_autocomm_asset,
+    load_autocomm_config,
+)
+from teamster.libraries.powerschool.autocomm.resources import AutoCommInbox
+from teamster.libraries.powerschool.sis.assets import build_sis_assets
+from teamster.libraries.powerschool.sis.config import load_sis_config, sis_resource
+from teamster.libraries.powerschool.sis.sensors import (
+    build_sis_change_sensor,
+    build_sis_nightly_schedule,
+)
+
+
+def build_regional_definitions(location: str, config: Path) -> Definitions:
+    settings = current()
+    sis = load_sis_config(config / "powerschool.yaml")
+    deanslist = load_deanslist_config(config / "deanslist.yaml")
+    assets = [
+        *build_sis_assets(location, sis),
+        *build_deanslist_assets(location, deanslist),
+        *build_iready_assets(location),
+        build_dbt_assets(location, settings),
+    ]
+    resources = {
+        **shared_resources(settings),
+        "powerschool_sis": sis_resource(location, sis, settings),
+        "deanslist": DeansListAPI(settings.deanslist),
+        "iready": iready_resource(location, settings),
+        "dbt": dbt_resource(location, settings),
+    }
+    if (config / "autocomm.yaml").exists():
+        exposures = exposure_specs(ensure_manifest(location, settings.environment), location)
+        autocomm = load_autocomm_config(config / "autocomm.yaml")
+        assets.append(build_autocomm_asset(location, autocomm, exposures))
+        resources["powerschool_autocomm"] = AutoCommInbox(settings.autocomm[location])
+    schedules = [
+        build_sis_nightly_schedule(location, sis),
+        build_deanslist_schedule(location, deanslist),
+    ]
+    return Definitions(
+        assets=assets,
+        sensors=[
+            build_sis_change_sensor(location, sis),
+            build_iready_sensor(location),
+            automation_sensor(location),
+        ],
+        schedules=[s for s in schedules if s],
+        resources=resources,
+    )

@@ -1,0 +1,1 @@
+"""ADP: payroll general-ledger files (one per pay date) and the Workforce Now roster, over SFTP."""

@@ -1,0 +1,167 @@
+"""ADP assets: the payroll general ledger (one partition per pay date) and the roster.
+
+``general_ledger_files`` lists the payroll folder into a table and adds each pay date
+it finds as a dynamic partition (``adp_payroll_pay_dates``), so the general ledger can
+be loaded one file at a time: a pay date's file lands in ``pay_date=<key>/`` and
+replaces exactly that pay date's rows. The workers roster is replaced whole.
+"""
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    DynamicPartitionsDefinition,
+    MaterializeResult,
+    asset,
+)
+
+from teamster.core.naming import dataset_for, key_for_relation
+from teamster.core.partitions import by_value
+from teamster.core.resources import WAREHOUSE_POOL
+from teamster.libraries.adp.files import (
+    GENERAL_LEDGER_SCHEMA,
+    WORKERS_SCHEMA,
+    ADPFiles,
+    Fetched,
+)
+
+RESOURCE_KEY = "adp_sftp"
+PAYROLL = "adp_payroll"
+WORKFORCE_NOW = "adp_workforce_now"
+PAY_DATES = DynamicPartitionsDefinition(name="adp_payroll_pay_dates")
+
+FILES_SCHEMA = pa.schema(
+    [
+        ("pay_date", pa.date32()),
+        ("path", pa.string()),
+        ("size", pa.int64()),
+        ("modified_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def files_key(location: str) -> AssetKey:
+    return key_for_relation(dataset_for(location, PAYROLL), "general_ledger_files")
+
+
+def general_ledger_key(location: str) -> AssetKey:
+    return key_for_relation(dataset_for(location, PAYROLL), "general_ledger")
+
+
+def workers_key(location: str) -> AssetKey:
+    return key_for_relation(dataset_for(location, WORKFORCE_NOW), "workers")
+
+
+def source_metadata(fetched: Fetched) -> dict[str, object]:
+    """What the change sensor compares with the server's listing."""
+    return {
+        "source/path": fetched.file.path,
+        "source/mtime": fetched.file.mtime,
+        "source/size": fetched.file.size,
+    }
+
+
+def build_adp_assets(location: str) -> list[AssetsDefinition]:
+    payroll = dataset_for(location, PAYROLL)
+    workforce = dataset_for(location, WORKFORCE_NOW)
+    files, ledger = files_key(location), general_ledger_key(location)
+    workers_asset_key = workers_key(location)
+
+    @asset(
+        key=files,
+        group_name=PAYROLL,
+        kinds={"adp", "sftp", "parquet"},
+        pool=WAREHOUSE_POOL,
+        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        description="ADP general-ledger files on the payroll SFTP folder, one per pay date; "
+        "each pay date becomes a partition of `general_ledger`.",
+    )
+    def general_ledger_files(context: AssetExecutionContext) -> MaterializeResult:
+        adp: ADPFiles = getattr(context.resources, RESOURCE_KEY)
+        listing = adp.listing().general_ledger
+        batch = pa.record_batch(
+            [
+                pa.array([dt.date.fromisoformat(d) for d in listing], pa.date32()),
+                pa.array([f.path for f in listing.values()], pa.string()),
+                pa.array([f.size for f in listing.values()], pa.int64()),
+                pa.array(
+                    [dt.datetime.fromtimestamp(f.mtime, dt.UTC) for f in listing.values()],
+                    FILES_SCHEMA.field("modified_at").type,
+                ),
+            ],
+            schema=FILES_SCHEMA,
+        )
+        landed = context.resources.landing.write(files, FILES_SCHEMA, [batch])
+        context.resources.warehouse.replace(payroll, "general_ledger_files", landed)
+        known = set(context.instance.get_dynamic_partitions(PAY_DATES.name))
+        new = sorted(set(listing) - known)
+        if new:
+            context.instance.add_dynamic_partitions(PAY_DATES.name, new)
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": landed.rows,
+                "new_partitions": len(new),
+                "latest_pay_date": max(listing, default="none"),
+            }
+        )
+
+    @asset(
+        key=ledger,
+        deps=[files],
+        group_name=PAYROLL,
+        kinds={"adp", "sftp", "parquet"},
+        pool=WAREHOUSE_POOL,
+        partitions_def=PAY_DATES,
+        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        description="ADP payroll general-ledger lines of one pay date (the partition key), "
+        "validated against the declared columns before anything lands.",
+    )
+    def general_ledger(context: AssetExecutionContext) -> MaterializeResult:
+        pay_date = context.partition_key
+        adp: ADPFiles = getattr(context.resources, RESOURCE_KEY)
+        fetched = adp.general_ledger(pay_date)
+        partition = by_value("pay_date", pay_date, "pay_date", dt.date.fromisoformat(pay_date))
+        landed = context.resources.landing.write(
+            ledger, GENERAL_LEDGER_SCHEMA, fetched.table.to_batches(), partition
+        )
+        context.resources.warehouse.replace(payroll, "general_ledger", landed)
+        debit, credit = (pc.sum(fetched.table.column(c)).as_py() for c in ("debit", "credit"))
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": landed.rows,
+                "debit_total": str(debit or 0),
+                "credit_total": str(credit or 0),
+                **source_metadata(fetched),
+            }
+        )
+
+    @asset(
+        key=workers_asset_key,
+        group_name=WORKFORCE_NOW,
+        kinds={"adp", "sftp", "parquet"},
+        pool=WAREHOUSE_POOL,
+        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        description="ADP Workforce Now staff roster (every position, active or terminated), "
+        "replaced whole from the roster file.",
+    )
+    def workers(context: AssetExecutionContext) -> MaterializeResult:
+        adp: ADPFiles = getattr(context.resources, RESOURCE_KEY)
+        fetched = adp.workers()
+        landed = context.resources.landing.write(
+            workers_asset_key, WORKERS_SCHEMA, fetched.table.to_batches()
+        )
+        context.resources.warehouse.replace(workforce, "workers", landed)
+        active = pc.sum(pc.equal(fetched.table.column("position_status"), "Active")).as_py()
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": landed.rows,
+                "active_workers": active or 0,
+                **source_metadata(fetched),
+            }
+        )
+
+    return [general_ledger_files, general_ledger, workers]

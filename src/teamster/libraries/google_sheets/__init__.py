@@ -1,0 +1,1 @@
+"""Google Sheets: declared tabs read through the CSV export, typed by their declaration."""

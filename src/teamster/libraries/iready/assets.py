@@ -1,0 +1,73 @@
+"""The i-Ready asset: ``<region>_iready.diagnostic_results``, one partition per subject.
+
+Each subject has its own file, so each is its own static partition (``ela`` holds the
+rows whose subject is Reading, ``math`` those of Math): a file is validated, landed
+under ``subject=<key>/`` and replaces exactly its subject's rows, so a rerun never
+duplicates and a bad Math file never holds back Reading.
+"""
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    StaticPartitionsDefinition,
+    asset,
+)
+
+from teamster.core.naming import dataset_for, key_for_relation
+from teamster.core.partitions import Partition, by_value
+from teamster.core.resources import WAREHOUSE_POOL
+from teamster.libraries.iready.files import SCHEMA, SUBJECTS, file_name
+
+RESOURCE_KEY = "iready"
+GROUP = "iready"
+INTEGRATION = "iready"
+TABLE = "diagnostic_results"
+SUBJECT_PARTITIONS = StaticPartitionsDefinition(list(SUBJECTS))
+
+
+def asset_key(location: str) -> AssetKey:
+    return key_for_relation(dataset_for(location, INTEGRATION), TABLE)
+
+
+def subject_partition(key: str) -> Partition:
+    """The rows of one subject file: ``subject = 'Reading'`` for ``ela``."""
+    return by_value("subject", key, "subject", SUBJECTS[key])
+
+
+def build_iready_assets(location: str) -> list[AssetsDefinition]:
+    dataset = dataset_for(location, INTEGRATION)
+    key = asset_key(location)
+    files = ", ".join(f"`{file_name(s)}`" for s in SUBJECTS)
+
+    @asset(
+        key=key,
+        group_name=GROUP,
+        kinds={"iready", "parquet"},
+        pool=WAREHOUSE_POOL,
+        partitions_def=SUBJECT_PARTITIONS,
+        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        description=f"i-Ready diagnostic results of {location}'s students, one row per "
+        f"completed diagnostic, from {files} on i-Ready's SFTP. One partition per subject "
+        "file; a file that does not match the declared columns loads nothing.",
+    )
+    def _asset(context: AssetExecutionContext) -> MaterializeResult:
+        subject = context.partition_key
+        results = getattr(context.resources, RESOURCE_KEY).fetch(subject)
+        partition = subject_partition(subject)
+        landed = context.resources.landing.write(key, SCHEMA, results.table.to_batches(), partition)
+        context.resources.warehouse.replace(dataset, TABLE, landed)
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": landed.rows,
+                "source/uri": results.uri,
+                "source/mtime": results.mtime,
+                "source/size": results.size,
+                "landed_uri": landed.uri,
+                "landed_bytes": landed.bytes,
+                "table": f"{dataset}.{TABLE}",
+            }
+        )
+
+    return [_asset]

@@ -1,0 +1,1 @@
+"""PowerSchool AutoComm: extract files rendered from the warehouse, pushed over SFTP."""

@@ -1,0 +1,1 @@
+"""Tableau workbooks as assets downstream of the kipptaf_tableau models they read."""

@@ -1,0 +1,90 @@
+"""Workbook assets, declared in config: workbook name -> the models it reads.
+
+Each workbook's parents are resolved through kipptaf's canonical dbt assets
+(``core_dbt_assets``), whose manifest holds every model whatever group builds it;
+a workbook naming a model that does not exist fails at load, naming both.
+"""
+
+import re
+from pathlib import Path
+
+import yaml
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    AutomationCondition,
+    MaterializeResult,
+    multi_asset,
+)
+from dagster_dbt import get_asset_key_for_model
+from pydantic import BaseModel, ConfigDict
+
+from teamster.core.naming import relation_for_key
+
+RESOURCE_KEY = "tableau"
+
+
+class Workbook(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    id: str  # the workbook's id (LUID) on Tableau Server
+    models: list[str]
+    owner: str | None = None
+
+
+class TableauConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    workbooks: list[Workbook]
+
+
+def load_tableau_config(path: Path) -> TableauConfig:
+    return TableauConfig.model_validate(yaml.safe_load(path.read_text()))
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def workbook_key(location: str, workbook: Workbook) -> AssetKey:
+    return AssetKey([location, "tableau_workbooks", _slug(workbook.name)])
+
+
+def build_workbook_assets(
+    location: str, config: TableauConfig, canonical_dbt: AssetsDefinition
+) -> list[AssetsDefinition]:
+    return [_workbook(location, w, canonical_dbt) for w in config.workbooks]
+
+
+def _workbook(location: str, workbook: Workbook, dbt: AssetsDefinition) -> AssetsDefinition:
+    deps = []
+    for model in workbook.models:
+        try:
+            deps.append(get_asset_key_for_model([dbt], model))
+        except KeyError:
+            raise ValueError(
+                f"Tableau workbook {workbook.name!r} reads model {model!r}, "
+                "which the kipptaf dbt project does not have"
+            ) from None
+    relations = [relation_for_key(k) for k in deps]
+    spec = AssetSpec(
+        key=workbook_key(location, workbook),
+        deps=deps,
+        description=f"Tableau workbook {workbook.name!r}: refreshes its extracts.",
+        group_name="tableau",
+        kinds={"tableau"},
+        owners=[workbook.owner] if workbook.owner else None,
+        metadata={"workbook_id": workbook.id},
+        # refresh once every model it reads has been rebuilt
+        automation_condition=AutomationCondition.eager(),
+    )
+
+    @multi_asset(
+        name=f"tableau_{_slug(workbook.name)}", specs=[spec], required_resource_keys={RESOURCE_KEY}
+    )
+    def refresh(context: AssetExecutionContext) -> MaterializeResult:
+        result = getattr(context.resources, RESOURCE_KEY).refresh(workbook.id, relations)
+        return MaterializeResult(asset_key=spec.key, metadata=result)
+
+    return refresh

@@ -1,0 +1,125 @@
+"""Refreshing a workbook's extracts: Tableau Server's REST API in prod, a folder locally.
+
+Both implement ``refresh(workbook, models)``. Tableau Server cannot run on a laptop,
+so ``local`` does what an extract refresh does with the data: it reads each model the
+workbook uses from the warehouse and publishes it as a Parquet extract under
+``<data-dir>/tableau/<workbook id>/``, replacing the previous one atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+import pyarrow.parquet as pq
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from teamster.core.settings import LocalTableauSettings, Settings, TableauServerSettings
+from teamster.core.warehouse import Warehouse, warehouse_for
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class TableauError(RuntimeError):
+    """Tableau refused or failed a request; the message never holds the token."""
+
+
+class Tableau(Protocol):
+    def refresh(self, workbook_id: str, relations: list[tuple[str, str]]) -> dict[str, object]:
+        """Start or do an extract refresh; returns metadata about it."""
+        ...
+
+
+class LocalTableau:
+    def __init__(self, settings: LocalTableauSettings, warehouse: Warehouse):
+        self.root = settings.root
+        self.warehouse = warehouse
+
+    def refresh(self, workbook_id: str, relations: list[tuple[str, str]]) -> dict[str, object]:
+        folder = self.root / workbook_id
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = {}
+        for dataset, table in relations:
+            data = self.warehouse.read(dataset, table)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{table}.", suffix=".part")
+            os.close(fd)
+            try:
+                pq.write_table(data, tmp)
+                os.replace(tmp, folder / f"{table}.parquet")
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+            rows[table] = data.num_rows
+        return {"extract_rows": rows, "extract_dir": str(folder)}
+
+
+class _Retryable(Exception):
+    pass
+
+
+class TableauServer:
+    """Tableau Server / Cloud REST API, signed in with a personal access token."""
+
+    def __init__(self, settings: TableauServerSettings, attempts: int = 5, first_wait: float = 1):
+        self.settings = settings
+        self.attempts = attempts
+        self.first_wait = first_wait
+
+    def _send(self, client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Response:
+        for attempt in Retrying(
+            retry=retry_if_exception_type((_Retryable, httpx.TransportError)),
+            wait=wait_exponential_jitter(initial=self.first_wait, max=30),
+            stop=stop_after_attempt(self.attempts),
+            reraise=True,
+        ):
+            with attempt:
+                response = client.request(method, path, **kwargs)
+                if response.status_code in RETRY_STATUSES:
+                    raise _Retryable(f"HTTP {response.status_code} from Tableau {path}")
+        if response.status_code in (401, 403):
+            raise TableauError(
+                f"Tableau refused {method} {path} (HTTP {response.status_code}): check the "
+                "personal access token named by TEAMSTER_TABLEAU_TOKEN_NAME"
+            )
+        if response.status_code >= 400:
+            raise TableauError(f"Tableau {method} {path} failed with HTTP {response.status_code}")
+        return response
+
+    def refresh(self, workbook_id: str, relations: list[tuple[str, str]]) -> dict[str, object]:
+        s = self.settings
+        api = f"/api/{s.api_version}"
+        with httpx.Client(base_url=s.base_url, timeout=60) as client:
+            signin = self._send(
+                client,
+                "POST",
+                f"{api}/auth/signin",
+                json={
+                    "credentials": {
+                        "personalAccessTokenName": s.token_name,
+                        "personalAccessTokenSecret": s.token_file.read_text().strip(),
+                        "site": {"contentUrl": s.site},
+                    }
+                },
+                headers={"Accept": "application/json"},
+            ).json()["credentials"]
+            headers = {"X-Tableau-Auth": signin["token"], "Accept": "application/json"}
+            site_id = signin["site"]["id"]
+            try:
+                job = self._send(
+                    client,
+                    "POST",
+                    f"{api}/sites/{site_id}/workbooks/{workbook_id}/refresh",
+                    json={},
+                    headers=headers,
+                ).json()["job"]
+            finally:
+                client.post(f"{api}/auth/signout", headers=headers)
+        return {"tableau_job_id": job["id"]}
+
+
+def tableau_resource(settings: Settings) -> Tableau:
+    if isinstance(settings.tableau, LocalTableauSettings):
+        return LocalTableau(settings.tableau, warehouse_for(settings.warehouse))
+    return TableauServer(settings.tableau)

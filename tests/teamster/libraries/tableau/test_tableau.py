@@ -1,0 +1,108 @@
+"""Workbook refreshes: the local publisher, and the REST client against a stand-in.
+
+Tableau Server cannot run here; the stand-in below answers the three REST calls the
+client makes (sign in, refresh, sign out) the way the documented API does, so the
+client's requests, retries and errors are exercised over real HTTP.
+"""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from teamster.core.settings import DuckDBSettings, LocalTableauSettings, TableauServerSettings
+from teamster.core.warehouse import DuckDBWarehouse
+from teamster.libraries.tableau.resources import LocalTableau, TableauError, TableauServer
+
+TOKEN = "s3cret-token-value"
+
+
+def test_local_refresh_publishes_each_model_as_an_extract(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema kipptaf_tableau")
+        con.execute(
+            "create table kipptaf_tableau.rpt_tableau__x as select range as n from range(5)"
+        )
+    tableau = LocalTableau(
+        LocalTableauSettings(root=tmp_path / "tableau"), DuckDBWarehouse(DuckDBSettings(path=path))
+    )
+    result = tableau.refresh("wb-1", [("kipptaf_tableau", "rpt_tableau__x")])
+    extract = tmp_path / "tableau" / "wb-1" / "rpt_tableau__x.parquet"
+    assert result["extract_rows"] == {"rpt_tableau__x": 5}
+    assert pq.read_table(extract).column("n").to_pylist() == [0, 1, 2, 3, 4]
+    with duckdb.connect(str(path)) as con:
+        con.execute("delete from kipptaf_tableau.rpt_tableau__x where n > 1")
+    tableau.refresh("wb-1", [("kipptaf_tableau", "rpt_tableau__x")])
+    assert pq.read_table(extract).num_rows == 2
+    assert [p.name for p in extract.parent.iterdir()] == ["rpt_tableau__x.parquet"]
+
+
+class _StandIn(BaseHTTPRequestHandler):
+    calls: list[tuple[str, dict]] = []
+    busy = 0  # answer this many refreshes with 429 first
+    refuse = False
+
+    def log_message(self, *args):
+        pass
+
+    def _reply(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"] or 0)) or b"{}")
+        type(self).calls.append((self.path, {"auth": self.headers.get("X-Tableau-Auth"), **body}))
+        if self.path.endswith("/auth/signin"):
+            if type(self).refuse:
+                return self._reply(401, {"error": {"code": "401001"}})
+            return self._reply(200, {"credentials": {"token": "tok-1", "site": {"id": "site-9"}}})
+        if self.path.endswith("/refresh"):
+            if type(self).busy:
+                type(self).busy -= 1
+                return self._reply(429, {})
+            return self._reply(202, {"job": {"id": "job-7"}})
+        return self._reply(204, {})
+
+
+@pytest.fixture
+def server(tmp_path):
+    _StandIn.calls, _StandIn.busy, _StandIn.refuse = [], 0, False
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _StandIn)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    token = tmp_path / "token"
+    token.write_text(TOKEN)
+    settings = TableauServerSettings(
+        base_url=f"http://127.0.0.1:{httpd.server_port}",
+        site="kipptaf",
+        token_name="teamster",
+        token_file=token,
+    )
+    yield TableauServer(settings, first_wait=0.01)
+    httpd.shutdown()
+
+
+def test_server_refresh_signs_in_refreshes_and_signs_out(server):
+    _StandIn.busy = 2
+    assert server.refresh("wb-1", []) == {"tableau_job_id": "job-7"}
+    paths = [p for p, _ in _StandIn.calls]
+    assert paths[0] == "/api/3.22/auth/signin"
+    assert _StandIn.calls[0][1]["credentials"]["site"] == {"contentUrl": "kipptaf"}
+    assert paths[1:4] == ["/api/3.22/sites/site-9/workbooks/wb-1/refresh"] * 3
+    assert _StandIn.calls[3][1]["auth"] == "tok-1"
+    assert paths[-1] == "/api/3.22/auth/signout"
+
+
+def test_server_refused_token_is_a_clear_error_without_the_secret(server):
+    _StandIn.refuse = True
+    with pytest.raises(TableauError, match="HTTP 401") as info:
+        server.refresh("wb-1", [])
+    assert TOKEN not in str(info.value)
