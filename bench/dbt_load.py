@@ -44,6 +44,8 @@ AREAS = {
     "reporting": 0.025,
 }
 
+WORKBOOK_MODELS = ["rpt_tableau__attendance", "rpt_tableau__assessments", "rpt_tableau__enrollment"]
+
 TEAMSTER_CHILD = """
 import teamster.code_locations.kipptaf.definitions as d
 d.defs.resolve_asset_graph()
@@ -120,6 +122,8 @@ def write_project(path: Path, models: int, tests_per_model: int) -> None:
         names[area] = []
         for i in range(counts[area]):
             name = f"{prefix}{area.replace('/', '_')}_{i}"
+            if area == "extracts/tableau" and i < len(WORKBOOK_MODELS):
+                name = WORKBOOK_MODELS[i]  # the models config/tableau.yaml names
             refs = parents(i)
             sql = "\nunion all\n".join(f"select id, value from {r}" for r in refs)
             (folder / f"{name}.sql").write_text(sql + "\n")
@@ -169,8 +173,10 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=2000)
     parser.add_argument("--tests-per-model", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", help="write the project here and keep it (for profiling)")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="teamster-bench-load-"))
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="teamster-bench-load-"))
+    root.mkdir(parents=True, exist_ok=True)
     try:
         shutil.copy(DBT_ROOT / "profiles.yml", root / "profiles.yml")
         write_project(root / "kipptaf", args.models, args.tests_per_model)
@@ -201,7 +207,8 @@ def main() -> None:
         ratio = statistics.median(results["teamster"]) / statistics.median(results["plain"])
         print(f"teamster / plain: {ratio:.2f}x")
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
