@@ -15,6 +15,7 @@ from dagster import AssetKey, AutomationCondition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 from teamster.core.naming import key_for_relation
+from teamster.core.settings import LOCATIONS
 
 
 class TeamsterDbtTranslator(DagsterDbtTranslator):
@@ -33,8 +34,14 @@ class TeamsterDbtTranslator(DagsterDbtTranslator):
         return _EAGER
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        # the package a node comes from says what it holds: powerschool, kipptaf, ...
-        return dbt_resource_props.get("package_name")
+        # a shared package's nodes are grouped by package (powerschool, deanslist,
+        # iready); a location's own by its top folder (kipptaf_marts, kipptaf_extracts,
+        # kippnewark_extracts, ...)
+        package = dbt_resource_props.get("package_name")
+        fqn = dbt_resource_props.get("fqn") or []
+        if package in LOCATIONS and len(fqn) > 2:
+            return f"{package}_{fqn[1]}"
+        return package
 
 
 _EAGER = AutomationCondition.eager()
