@@ -274,19 +274,22 @@ def _prod(env: dict[str, str]) -> Settings:
                 private_key_file=need(f"{p}_SSH_KEY_FILE"),
             ),
         )
-    sftp = {}
-    for loc in SFTP_SIS_LOCATIONS:
-        p = f"TEAMSTER_{loc.upper()}_SIS_SFTP"
-        sftp[loc] = dict(
+
+    def sftp_drop(prefix: str) -> dict:
+        """An SFTP folder with password login: ``<prefix>_HOST``, ``_PORT``, ``_USER``,
+        ``_PASSWORD_FILE``, ``_DIR``."""
+        return dict(
             ssh=dict(
-                host=need(f"{p}_HOST"),
-                port=env.get(f"{p}_PORT", "22"),
-                username=need(f"{p}_USER"),
+                host=need(f"{prefix}_HOST"),
+                port=env.get(f"{prefix}_PORT", "22"),
+                username=need(f"{prefix}_USER"),
                 known_hosts=known_hosts,
-                password_file=need(f"{p}_PASSWORD_FILE"),
+                password_file=need(f"{prefix}_PASSWORD_FILE"),
             ),
-            remote_dir=env.get(f"{p}_DIR", "/"),
+            remote_dir=env.get(f"{prefix}_DIR", "/"),
         )
+
+    sftp = {loc: sftp_drop(f"TEAMSTER_{loc.upper()}_SIS_SFTP") for loc in SFTP_SIS_LOCATIONS}
     enrollment = dict(
         base_url=need("TEAMSTER_ENROLLMENT_API_URL"),
         username=need("TEAMSTER_ENROLLMENT_API_USER"),
@@ -325,19 +328,9 @@ def _prod(env: dict[str, str]) -> Settings:
         base_url=env.get("TEAMSTER_GOOGLE_SHEETS_URL", "https://docs.google.com"),
         credentials_file=need("TEAMSTER_GOOGLE_SHEETS_CREDENTIALS_FILE"),
     )
-    autocomm = {}
-    for loc in AUTOCOMM_PORT_OFFSETS:
-        p = f"TEAMSTER_{loc.upper()}_AUTOCOMM_SFTP"
-        autocomm[loc] = dict(
-            ssh=dict(
-                host=need(f"{p}_HOST"),
-                port=env.get(f"{p}_PORT", "22"),
-                username=need(f"{p}_USER"),
-                known_hosts=known_hosts,
-                password_file=need(f"{p}_PASSWORD_FILE"),
-            ),
-            remote_dir=env.get(f"{p}_DIR", "/"),
-        )
+    autocomm = {
+        loc: sftp_drop(f"TEAMSTER_{loc.upper()}_AUTOCOMM_SFTP") for loc in AUTOCOMM_PORT_OFFSETS
+    }
     tableau = dict(
         kind="server",
         base_url=need("TEAMSTER_TABLEAU_URL"),
