@@ -20,17 +20,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
+from teamster.core.http import RetryableStatus, send_with_retries
 from teamster.core.settings import DeansListSettings
 
-RETRY_STATUSES = {429, 500, 502, 503, 504}
 ENDPOINTS = {"incidents": "/api/v1/incidents", "behavior": "/api/v1/behavior"}
 
 _APIKEY_IN_TEXT = re.compile(r"(apikey=)[^&\s\"']+", re.IGNORECASE)
@@ -62,13 +55,6 @@ class DeansListError(RuntimeError):
 
 class DeansListAuthError(DeansListError):
     """DeansList refused a school's key; retrying cannot help."""
-
-
-class _Retryable(Exception):
-    def __init__(self, status: int, retry_after: float | None):
-        super().__init__(f"HTTP {status}")
-        self.status = status
-        self.retry_after = retry_after
 
 
 def read_keys(settings: DeansListSettings) -> dict[str, str]:
@@ -132,43 +118,31 @@ class DeansListSession:
         self._client = client
         self._keys = keys
 
-    def _wait(self, state: RetryCallState) -> float:
-        api = self._api
-        backoff = wait_exponential_jitter(initial=api.first_wait, max=api.max_wait)(state)
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _Retryable) and error.retry_after is not None:
-            return min(max(backoff, error.retry_after), api.max_wait)
-        return backoff
-
     def get(self, endpoint: str, school: int, **params: Any) -> dict[str, Any]:
         """One endpoint for one school, retried through 429/5xx bursts."""
         path = ENDPOINTS[endpoint]
         where = f"DeansList {path} for school {school}"
         key = self._keys[school]
-        retrying = Retrying(
-            stop=stop_after_attempt(self._api.attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type((_Retryable, httpx.TransportError)),
-            reraise=True,
-        )
+        api = self._api
         try:
-            for attempt in retrying:
-                with attempt:
-                    response = self._client.get(path, params={"apikey": key, **params})
-                    status = response.status_code
-                    if status in (401, 403):
-                        raise DeansListAuthError(
-                            f"{where} answered {status}: the school's key was refused; check "
-                            f"the entry for {school} in {self._api.settings.keys_file}"
-                        )
-                    if status in RETRY_STATUSES:
-                        raise _Retryable(status, _retry_after(response))
-                    if status != 200:
-                        raise DeansListError(
-                            f"{where} answered {status}: {_error_text(response, key)}"
-                        )
-                    return response.json()
-        except _Retryable as e:
+            response = send_with_retries(
+                lambda: self._client.get(path, params={"apikey": key, **params}),
+                where,
+                api.attempts,
+                api.first_wait,
+                api.max_wait,
+                honour_retry_after=True,
+            )
+            status = response.status_code
+            if status in (401, 403):
+                raise DeansListAuthError(
+                    f"{where} answered {status}: the school's key was refused; check "
+                    f"the entry for {school} in {api.settings.keys_file}"
+                )
+            if status != 200:
+                raise DeansListError(f"{where} answered {status}: {_error_text(response, key)}")
+            return response.json()
+        except RetryableStatus as e:
             raise DeansListError(
                 f"{where} still answered HTTP {e.status} after {self._api.attempts} attempts"
             ) from None
@@ -177,7 +151,6 @@ class DeansListSession:
             raise DeansListError(f"{where}: {type(e).__name__}: {message}") from None
         except ValueError as e:  # a body that is not JSON
             raise DeansListError(f"{where} answered a body that is not JSON: {e}") from None
-        raise AssertionError("unreachable")
 
     def rows(self, endpoint: str, school: int) -> list[dict[str, Any]]:
         """Every row of ``endpoint`` for ``school``; the count must match ``rowcount``."""
@@ -194,13 +167,6 @@ class DeansListSession:
                 f"{expected} but {len(data)} rows came"
             )
         return data
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers["Retry-After"])
-    except (KeyError, ValueError):
-        return None
 
 
 def _error_text(response: httpx.Response, key: str) -> str:

@@ -13,22 +13,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from teamster.core.http import RetryableStatus, send_with_retries
 from teamster.core.settings import GoogleSheetsSettings
 
-RETRY_STATUSES = {429, 500, 502, 503, 504}
 SCOPE = "https://www.googleapis.com/auth/drive.readonly"
 
 
 class GoogleSheetsError(RuntimeError):
     """A sheet could not be read; the message names it and says what to check."""
-
-
-class _Retryable(Exception):
-    def __init__(self, status: int):
-        super().__init__(f"HTTP {status}")
-        self.status = status
 
 
 def _access_token(credentials_file: Path) -> str:
@@ -88,22 +81,17 @@ class GoogleSheets:
             raise RuntimeError("use `with sheets.connect():` first")
         client = self._client
         name = f"Google Sheet {sheet_id!r} (gid {gid})"
-        retrying = Retrying(
-            stop=stop_after_attempt(self.attempts),
-            wait=wait_exponential_jitter(initial=self.first_wait, max=self.max_wait),
-            retry=retry_if_exception_type((_Retryable, httpx.TransportError)),
-            reraise=True,
-        )
         try:
-            for attempt in retrying:
-                with attempt:
-                    response = client.get(
-                        f"/spreadsheets/d/{sheet_id}/export", params={"format": "csv", "gid": gid}
-                    )
-                    if response.status_code in RETRY_STATUSES:
-                        raise _Retryable(response.status_code)
-                    return self._body(name, response)
-        except _Retryable as e:
+            response = send_with_retries(
+                lambda: client.get(
+                    f"/spreadsheets/d/{sheet_id}/export", params={"format": "csv", "gid": gid}
+                ),
+                name,
+                self.attempts,
+                self.first_wait,
+                self.max_wait,
+            )
+        except RetryableStatus as e:
             raise GoogleSheetsError(
                 f"{name} at {self.settings.base_url} still answered HTTP {e.status} after "
                 f"{self.attempts} attempts"
@@ -113,7 +101,7 @@ class GoogleSheets:
                 f"{name}: cannot reach {self.settings.base_url} after {self.attempts} attempts: "
                 f"{type(e).__name__}"
             ) from None
-        raise AssertionError("unreachable")
+        return self._body(name, response)
 
     def _body(self, name: str, response: httpx.Response) -> bytes:
         status = response.status_code

@@ -15,12 +15,10 @@ from typing import Protocol
 
 import httpx
 import pyarrow.parquet as pq
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from teamster.core.http import send_with_retries
 from teamster.core.settings import LocalTableauSettings, Settings, TableauServerSettings
 from teamster.core.warehouse import Warehouse, warehouse_for
-
-RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
 class TableauError(RuntimeError):
@@ -55,10 +53,6 @@ class LocalTableau:
         return {"extract_rows": rows, "extract_dir": str(folder)}
 
 
-class _Retryable(Exception):
-    pass
-
-
 class TableauServer:
     """Tableau Server / Cloud REST API, signed in with a personal access token."""
 
@@ -68,16 +62,13 @@ class TableauServer:
         self.first_wait = first_wait
 
     def _send(self, client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Response:
-        for attempt in Retrying(
-            retry=retry_if_exception_type((_Retryable, httpx.TransportError)),
-            wait=wait_exponential_jitter(initial=self.first_wait, max=30),
-            stop=stop_after_attempt(self.attempts),
-            reraise=True,
-        ):
-            with attempt:
-                response = client.request(method, path, **kwargs)
-                if response.status_code in RETRY_STATUSES:
-                    raise _Retryable(f"HTTP {response.status_code} from Tableau {path}")
+        response = send_with_retries(
+            lambda: client.request(method, path, **kwargs),
+            f"Tableau {path}",
+            self.attempts,
+            self.first_wait,
+            30,
+        )
         if response.status_code in (401, 403):
             raise TableauError(
                 f"Tableau refused {method} {path} (HTTP {response.status_code}): check the "

@@ -11,22 +11,15 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from teamster.core.http import send_with_retries
 from teamster.core.settings import HTTPAPISettings
 
-RETRY_STATUSES = {429, 500, 502, 503, 504}
 PAGE_SIZE = 500
 
 
 class EnrollmentAuthError(RuntimeError):
     """The API refused our credentials; retrying cannot help."""
-
-
-class _Retryable(Exception):
-    def __init__(self, status: int, url: str):
-        super().__init__(f"HTTP {status} from {url}")
-        self.status = status
 
 
 class EnrollmentAPI:
@@ -59,26 +52,21 @@ class EnrollmentAPI:
         if self._client is None:
             raise RuntimeError("use `with api.connect():` first")
         client = self._client
-        retrying = Retrying(
-            stop=stop_after_attempt(self.attempts),
-            wait=wait_exponential_jitter(initial=self.first_wait, max=self.max_wait),
-            retry=retry_if_exception_type((_Retryable, httpx.TransportError)),
-            reraise=True,
+        response = send_with_retries(
+            lambda: client.get(path, params=params),
+            f"{self.settings.base_url}{path}",
+            self.attempts,
+            self.first_wait,
+            self.max_wait,
         )
-        for attempt in retrying:
-            with attempt:
-                response = client.get(path, params=params)
-                if response.status_code in (401, 403):
-                    raise EnrollmentAuthError(
-                        f"Enrollment API at {self.settings.base_url} answered "
-                        f"{response.status_code} for user {self.settings.username!r}: check the "
-                        f"user and the password file {self.settings.password_file}"
-                    )
-                if response.status_code in RETRY_STATUSES:
-                    raise _Retryable(response.status_code, str(response.url))
-                response.raise_for_status()
-                return response.json()
-        raise AssertionError("unreachable")
+        if response.status_code in (401, 403):
+            raise EnrollmentAuthError(
+                f"Enrollment API at {self.settings.base_url} answered "
+                f"{response.status_code} for user {self.settings.username!r}: check the "
+                f"user and the password file {self.settings.password_file}"
+            )
+        response.raise_for_status()
+        return response.json()
 
     def pages(self, path: str, page_size: int = PAGE_SIZE) -> Iterator[list[dict[str, Any]]]:
         """Every page of a paged endpoint, in order."""
