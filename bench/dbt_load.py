@@ -12,8 +12,16 @@ build would), then measures, each in a fresh process and three times:
             every other kipptaf asset), until its asset graph is resolved
   plain     one `@dbt_assets` over the same manifest with dagster-dbt's default
             translator, in a `Definitions`, until its asset graph is resolved
+  plain, gc paused
+            the same inside `teamster.core.loading.definitions_load`, as teamster's
+            locations load: what is left between it and `teamster` is the cost of
+            four groups and kipptaf's other assets
 
-Seconds are wall time from process start. It measures; it asserts nothing.
+"ready" is seconds from the parent's clock just before the spawn to the child's
+resolved asset graph (process start to `Definitions` ready); "exit" adds the
+interpreter's teardown, which no load waits for. It measures; it asserts nothing.
+With --keep DIR the project stays in DIR and later runs reuse it (--rewrite to write
+and parse it anew).
 """
 
 from __future__ import annotations
@@ -46,12 +54,17 @@ AREAS = {
 
 WORKBOOK_MODELS = ["rpt_tableau__attendance", "rpt_tableau__assessments", "rpt_tableau__enrollment"]
 
-TEAMSTER_CHILD = """
+# each child prints seconds from its process start (parent's clock, just before spawn)
+# to a resolved asset graph; interpreter teardown after that is not part of a load
+READY = 'import os, time; print(time.time() - float(os.environ["BENCH_T0"]))'
+
+TEAMSTER_CHILD = f"""
 import teamster.code_locations.kipptaf.definitions as d
 d.defs.resolve_asset_graph()
+{READY}
 """
 
-PLAIN_CHILD = """
+PLAIN_BODY = """
 from pathlib import Path
 import os
 from dagster import Definitions
@@ -68,6 +81,13 @@ dbt = DbtCliResource(
 )
 Definitions(assets=[kipptaf_dbt], resources={"dbt": dbt}).resolve_asset_graph()
 """
+PLAIN_CHILD = PLAIN_BODY + READY
+# the same, built the way teamster builds its locations (teamster.core.loading): the
+# difference to `teamster` is then the cost of four groups and the other kipptaf assets
+PLAIN_PAUSED_CHILD = (
+    "from teamster.core.loading import definitions_load\n"
+    f"with definitions_load():\n    exec({PLAIN_BODY!r})\n" + READY
+)
 
 
 def _columns_yml(name: str, parent: str | None, tag: str | None, tests: int) -> str:
@@ -162,10 +182,17 @@ def write_project(path: Path, models: int, tests_per_model: int) -> None:
     emit("reporting", "rep_", lambda i: [ref(marts[(i * 11) % len(marts)])])
 
 
-def _run(code: str, env: dict[str, str]) -> float:
+def _run(code: str, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds to a resolved asset graph, and to the child's exit."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], env=env, check=True)
-    return time.perf_counter() - started
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "BENCH_T0": repr(time.time())},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return float(out.split()[-1]), time.perf_counter() - started
 
 
 def main() -> None:
@@ -174,38 +201,64 @@ def main() -> None:
     parser.add_argument("--tests-per-model", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", help="write the project here and keep it (for profiling)")
+    parser.add_argument(
+        "--rewrite", action="store_true", help="with --keep: write and parse the project anew"
+    )
     args = parser.parse_args()
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="teamster-bench-load-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
-        shutil.copy(DBT_ROOT / "profiles.yml", root / "profiles.yml")
-        write_project(root / "kipptaf", args.models, args.tests_per_model)
         env = {
             **os.environ,
             "TEAMSTER_DBT_ROOT": str(root),
             "TEAMSTER_DATA_DIR": str(root / "data"),
             "TEAMSTER_DUCKDB_PATH": str(root / "warehouse.duckdb"),
         }
-        started = time.perf_counter()
-        _run("from teamster.libraries.dbt.project import prepare; prepare('kipptaf')", env)
-        parse = time.perf_counter() - started
-        manifest = json.loads((root / "kipptaf" / "target" / "manifest.json").read_text())
-        kinds = [n["resource_type"] for n in manifest["nodes"].values()]
-        print(
-            f"project: {kinds.count('model')} models, {kinds.count('test')} tests; "
-            f"deps+parse {parse:.1f}s (once, at build time)"
-        )
-        results = {"teamster": [], "plain": []}
-        for _ in range(args.repeat):
-            results["teamster"].append(_run(TEAMSTER_CHILD, env))
-            results["plain"].append(_run(PLAIN_CHILD, env))
-        print(f"{'load':<10}{'median s':>10}{'min s':>8}{'max s':>8}")
-        for name, times in results.items():
-            print(
-                f"{name:<10}{statistics.median(times):>10.2f}{min(times):>8.2f}{max(times):>8.2f}"
+        manifest_path = root / "kipptaf" / "target" / "manifest.json"
+        if args.keep and manifest_path.exists() and not args.rewrite:
+            print(f"project: reusing {root / 'kipptaf'} (--rewrite to write it anew)")
+        else:
+            shutil.rmtree(root / "kipptaf", ignore_errors=True)
+            shutil.copy(DBT_ROOT / "profiles.yml", root / "profiles.yml")
+            write_project(root / "kipptaf", args.models, args.tests_per_model)
+            started = time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "from teamster.libraries.dbt.project import prepare; prepare('kipptaf')",
+                ],
+                env=env,
+                check=True,
             )
-        ratio = statistics.median(results["teamster"]) / statistics.median(results["plain"])
-        print(f"teamster / plain: {ratio:.2f}x")
+            print(f"deps+parse {time.perf_counter() - started:.1f}s (once, at build time)")
+        manifest = json.loads(manifest_path.read_text())
+        kinds = [n["resource_type"] for n in manifest["nodes"].values()]
+        print(f"project: {kinds.count('model')} models, {kinds.count('test')} tests")
+        del manifest
+        children = {
+            "teamster": TEAMSTER_CHILD,
+            "plain": PLAIN_CHILD,
+            "plain, gc paused": PLAIN_PAUSED_CHILD,
+        }
+        ready: dict[str, list[float]] = {name: [] for name in children}
+        done: dict[str, list[float]] = {name: [] for name in children}
+        for _ in range(args.repeat):
+            for name, code in children.items():
+                to_ready, to_exit = _run(code, env)
+                ready[name].append(to_ready)
+                done[name].append(to_exit)
+        print(f"{'load':<18}{'ready median s':>16}{'min':>7}{'max':>7}{'exit median s':>15}")
+        for name in children:
+            times = ready[name]
+            print(
+                f"{name:<18}{statistics.median(times):>16.2f}{min(times):>7.2f}"
+                f"{max(times):>7.2f}{statistics.median(done[name]):>15.2f}"
+            )
+        ratio = statistics.median(ready["teamster"]) / statistics.median(ready["plain"])
+        print(f"teamster / plain (ready): {ratio:.2f}x")
+        paused = statistics.median(ready["teamster"]) / statistics.median(ready["plain, gc paused"])
+        print(f"teamster / plain, gc paused (ready): {paused:.2f}x")
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from dagster import Definitions
 
 from teamster.core.automation import automation_sensor
+from teamster.core.loading import definitions_load
 from teamster.core.resources import shared_resources
 from teamster.core.settings import current
 from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource
@@ -35,6 +36,7 @@ from teamster.libraries.powerschool.sis.sensors import (
 )
 
 
+@definitions_load()  # the dbt manifest is large: see teamster.core.loading
 def build_regional_definitions(location: str, config: Path) -> Definitions:
     settings = current()
     sis = load_sis_config(config / "powerschool.yaml")

@@ -6,6 +6,7 @@ from pathlib import Path
 from dagster import Definitions
 
 from teamster.core.automation import automation_sensor
+from teamster.core.loading import definitions_load
 from teamster.core.resources import shared_resources
 from teamster.core.settings import current
 from teamster.libraries.adp.assets import build_adp_assets
@@ -29,34 +30,36 @@ LOCATION = "kipptaf"
 TIMEZONE = "America/New_York"
 CONFIG = Path(__file__).parent / "config"
 
-settings = current()
-sheets = load_sheets_config(CONFIG / "google_sheets.yaml")
-dbt_groups = build_group_assets(load_groups(CONFIG / "dbt.yaml"), settings)
-# the canonical group: workbooks resolve the models they read through its manifest
-core_dbt_assets = next(a for a in dbt_groups if a.node_def.name == "core_dbt_assets")
-workbooks = build_workbook_assets(
-    LOCATION, load_tableau_config(CONFIG / "tableau.yaml"), core_dbt_assets
-)
+# the dbt manifest is large: see teamster.core.loading
+with definitions_load():
+    settings = current()
+    sheets = load_sheets_config(CONFIG / "google_sheets.yaml")
+    dbt_groups = build_group_assets(load_groups(CONFIG / "dbt.yaml"), settings)
+    # the canonical group: workbooks resolve the models they read through its manifest
+    core_dbt_assets = next(a for a in dbt_groups if a.node_def.name == "core_dbt_assets")
+    workbooks = build_workbook_assets(
+        LOCATION, load_tableau_config(CONFIG / "tableau.yaml"), core_dbt_assets
+    )
 
-defs = Definitions(
-    assets=[
-        *build_enrollment_assets(),
-        *build_adp_assets(LOCATION),
-        *build_google_sheet_assets(LOCATION, sheets),
-        *dbt_groups,
-        *workbooks,
-    ],
-    schedules=[
-        build_enrollment_schedule(TIMEZONE),
-        build_google_sheets_schedule(LOCATION, sheets, TIMEZONE),
-    ],
-    sensors=[build_adp_sensor(LOCATION), automation_sensor(LOCATION)],
-    resources={
-        **shared_resources(settings),
-        "powerschool_enrollment": EnrollmentAPI(settings.enrollment),
-        "adp_sftp": ADPFiles(settings.adp_sftp),
-        "google_sheets": GoogleSheets(settings.google_sheets),
-        "dbt": dbt_resource(LOCATION, settings),
-        "tableau": tableau_resource(settings),
-    },
-)
+    defs = Definitions(
+        assets=[
+            *build_enrollment_assets(),
+            *build_adp_assets(LOCATION),
+            *build_google_sheet_assets(LOCATION, sheets),
+            *dbt_groups,
+            *workbooks,
+        ],
+        schedules=[
+            build_enrollment_schedule(TIMEZONE),
+            build_google_sheets_schedule(LOCATION, sheets, TIMEZONE),
+        ],
+        sensors=[build_adp_sensor(LOCATION), automation_sensor(LOCATION)],
+        resources={
+            **shared_resources(settings),
+            "powerschool_enrollment": EnrollmentAPI(settings.enrollment),
+            "adp_sftp": ADPFiles(settings.adp_sftp),
+            "google_sheets": GoogleSheets(settings.google_sheets),
+            "dbt": dbt_resource(LOCATION, settings),
+            "tableau": tableau_resource(settings),
+        },
+    )
