@@ -4,7 +4,8 @@ SQL regions: one tunnel per evaluation; for every table with a cursor (and every
 fiscal-year partition of a partitioned one) the sensor asks the source for its row
 count and highest cursor value, and requests a run only where they differ from what
 the last materialization recorded. SFTP regions: a file whose mtime or size differs
-from the last load is requested. Tables without a cursor reload nightly.
+from the last load is requested. Tables without a cursor reload nightly. What a run
+still in flight already loads is not requested again (``teamster.core.inflight``).
 """
 
 from collections import defaultdict
@@ -24,6 +25,7 @@ from dagster import (
     sensor,
 )
 
+from teamster.core.inflight import in_flight
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.partitions import fiscal_year, fiscal_years
 from teamster.libraries.powerschool.sis.config import SISConfig, SISTable
@@ -97,9 +99,17 @@ def build_sis_change_sensor(location: str, config: SISConfig) -> SensorDefinitio
         description=f"Probes {location}'s PowerSchool SIS and loads only what changed.",
     )
     def _sensor(context: SensorEvaluationContext, powerschool_sis: ResourceParam[Any]):
-        requests = changed_tables(context, location, config, powerschool_sis)
-        if not requests:
+        changed = changed_tables(context, location, config, powerschool_sis)
+        if not changed:
             return SkipReason("no SIS table changed since its last load")
+        busy = in_flight(context.instance)
+        requests = {
+            partition_key: waiting
+            for partition_key, keys in changed.items()
+            if (waiting := [k for k in keys if (k, partition_key) not in busy])
+        }
+        if not requests:
+            return SkipReason("every changed SIS table is being loaded by a run in flight")
         stamp = context.cursor or "0"
         context.update_cursor(str(int(stamp) + 1))
         return [
