@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from teamster.core.io_managers import LandingIOManager
 from teamster.core.landing import LandingZone
 from teamster.core.settings import Settings
 from teamster.core.warehouse import warehouse_for
@@ -14,7 +15,9 @@ WAREHOUSE_POOL = "warehouse"
 
 
 def shared_resources(settings: Settings) -> dict[str, Any]:
+    """``warehouse`` for assets that read tables; ``io_manager`` lands what assets return."""
+    warehouse = warehouse_for(settings.warehouse)
     return {
-        "landing": LandingZone(settings.landing),
-        "warehouse": warehouse_for(settings.warehouse),
+        "warehouse": warehouse,
+        "io_manager": LandingIOManager(LandingZone(settings.landing), warehouse),
     }

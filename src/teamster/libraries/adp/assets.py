@@ -15,10 +15,12 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     DynamicPartitionsDefinition,
-    MaterializeResult,
+    Output,
     asset,
 )
 
+from teamster.core.io_managers import Extract
+from teamster.core.landing import LandedFile
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.partitions import by_value
 from teamster.core.resources import WAREHOUSE_POOL
@@ -66,8 +68,6 @@ def source_metadata(fetched: Fetched) -> dict[str, object]:
 
 
 def build_adp_assets(location: str) -> list[AssetsDefinition]:
-    payroll = dataset_for(location, PAYROLL)
-    workforce = dataset_for(location, WORKFORCE_NOW)
     files, ledger = files_key(location), general_ledger_key(location)
     workers_asset_key = workers_key(location)
 
@@ -76,11 +76,11 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
         group_name=PAYROLL,
         kinds={"adp", "sftp", "parquet"},
         pool=WAREHOUSE_POOL,
-        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        required_resource_keys={RESOURCE_KEY},
         description="ADP general-ledger files on the payroll SFTP folder, one per pay date; "
         "each pay date becomes a partition of `general_ledger`.",
     )
-    def general_ledger_files(context: AssetExecutionContext) -> MaterializeResult:
+    def general_ledger_files(context: AssetExecutionContext) -> Output[Extract]:
         adp: ADPFiles = getattr(context.resources, RESOURCE_KEY)
         listing = adp.listing().general_ledger
         batch = pa.record_batch(
@@ -95,18 +95,17 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
             ],
             schema=FILES_SCHEMA,
         )
-        landed = context.resources.landing.write(files, FILES_SCHEMA, [batch])
-        context.resources.warehouse.replace(payroll, "general_ledger_files", landed)
-        known = set(context.instance.get_dynamic_partitions(PAY_DATES.name))
-        new = sorted(set(listing) - known)
-        if new:
-            context.instance.add_dynamic_partitions(PAY_DATES.name, new)
-        return MaterializeResult(
-            metadata={
-                "dagster/row_count": landed.rows,
-                "new_partitions": len(new),
-                "latest_pay_date": max(listing, default="none"),
-            }
+
+        def add_partitions(_: LandedFile) -> dict[str, object]:
+            known = set(context.instance.get_dynamic_partitions(PAY_DATES.name))
+            new = sorted(set(listing) - known)
+            if new:
+                context.instance.add_dynamic_partitions(PAY_DATES.name, new)
+            return {"new_partitions": len(new)}
+
+        return Output(
+            Extract(FILES_SCHEMA, [batch], after_load=add_partitions),
+            metadata={"latest_pay_date": max(listing, default="none")},
         )
 
     @asset(
@@ -116,27 +115,23 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
         kinds={"adp", "sftp", "parquet"},
         pool=WAREHOUSE_POOL,
         partitions_def=PAY_DATES,
-        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        required_resource_keys={RESOURCE_KEY},
         description="ADP payroll general-ledger lines of one pay date (the partition key), "
         "validated against the declared columns before anything lands.",
     )
-    def general_ledger(context: AssetExecutionContext) -> MaterializeResult:
+    def general_ledger(context: AssetExecutionContext) -> Output[Extract]:
         pay_date = context.partition_key
         adp: ADPFiles = getattr(context.resources, RESOURCE_KEY)
         fetched = adp.general_ledger(pay_date)
         partition = by_value("pay_date", pay_date, "pay_date", dt.date.fromisoformat(pay_date))
-        landed = context.resources.landing.write(
-            ledger, GENERAL_LEDGER_SCHEMA, fetched.table.to_batches(), partition
-        )
-        context.resources.warehouse.replace(payroll, "general_ledger", landed)
         debit, credit = (pc.sum(fetched.table.column(c)).as_py() for c in ("debit", "credit"))
-        return MaterializeResult(
+        return Output(
+            Extract(GENERAL_LEDGER_SCHEMA, fetched.table.to_batches(), partition),
             metadata={
-                "dagster/row_count": landed.rows,
                 "debit_total": str(debit or 0),
                 "credit_total": str(credit or 0),
                 **source_metadata(fetched),
-            }
+            },
         )
 
     @asset(
@@ -144,24 +139,17 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
         group_name=WORKFORCE_NOW,
         kinds={"adp", "sftp", "parquet"},
         pool=WAREHOUSE_POOL,
-        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        required_resource_keys={RESOURCE_KEY},
         description="ADP Workforce Now staff roster (every position, active or terminated), "
         "replaced whole from the roster file.",
     )
-    def workers(context: AssetExecutionContext) -> MaterializeResult:
+    def workers(context: AssetExecutionContext) -> Output[Extract]:
         adp: ADPFiles = getattr(context.resources, RESOURCE_KEY)
         fetched = adp.workers()
-        landed = context.resources.landing.write(
-            workers_asset_key, WORKERS_SCHEMA, fetched.table.to_batches()
-        )
-        context.resources.warehouse.replace(workforce, "workers", landed)
         active = pc.sum(pc.equal(fetched.table.column("position_status"), "Active")).as_py()
-        return MaterializeResult(
-            metadata={
-                "dagster/row_count": landed.rows,
-                "active_workers": active or 0,
-                **source_metadata(fetched),
-            }
+        return Output(
+            Extract(WORKERS_SCHEMA, fetched.table.to_batches()),
+            metadata={"active_workers": active or 0, **source_metadata(fetched)},
         )
 
     return [general_ledger_files, general_ledger, workers]

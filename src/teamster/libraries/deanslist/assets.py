@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, asset
 
+from teamster.core.io_managers import Extract
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.resources import WAREHOUSE_POOL
-from teamster.libraries.deanslist.client import ENDPOINTS, DeansListError, DeansListSession
+from teamster.libraries.deanslist.client import ENDPOINTS, DeansListError
 from teamster.libraries.deanslist.config import DeansListConfig
 
 RESOURCE_KEY = "deanslist"
@@ -139,7 +140,6 @@ def build_deanslist_assets(location: str, config: DeansListConfig) -> list[Asset
 
 
 def _endpoint_asset(location: str, endpoint: str, config: DeansListConfig) -> AssetsDefinition:
-    dataset = dataset_for(location, INTEGRATION)
     key = asset_key(location, endpoint)
     schema = arrow_schema(endpoint)
 
@@ -148,32 +148,23 @@ def _endpoint_asset(location: str, endpoint: str, config: DeansListConfig) -> As
         group_name=GROUP,
         kinds={"deanslist", "parquet"},
         pool=WAREHOUSE_POOL,
-        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        required_resource_keys={RESOURCE_KEY},
         description=DESCRIPTIONS[endpoint].format(location=location)
         + " Reloaded whole: every school's rows replace the table in one load.",
         metadata={"schools": ", ".join(str(s) for s in config.schools)},
     )
-    def _asset(context: AssetExecutionContext) -> MaterializeResult:
+    def _asset(context: AssetExecutionContext) -> Extract:
         by_school: dict[str, int] = {}
+        api = getattr(context.resources, RESOURCE_KEY)
 
-        def batches(session: DeansListSession) -> Iterator[pa.RecordBatch]:
-            for school in config.schools:
-                rows = session.rows(endpoint, school)
-                by_school[str(school)] = len(rows)
-                context.log.info(f"{endpoint}: {len(rows)} rows for school {school}")
-                yield to_batch(endpoint, school, rows)
+        def batches() -> Iterator[pa.RecordBatch]:
+            with api.connect(config.schools) as session:
+                for school in config.schools:
+                    rows = session.rows(endpoint, school)
+                    by_school[str(school)] = len(rows)
+                    context.log.info(f"{endpoint}: {len(rows)} rows for school {school}")
+                    yield to_batch(endpoint, school, rows)
 
-        with getattr(context.resources, RESOURCE_KEY).connect(config.schools) as session:
-            landed = context.resources.landing.write(key, schema, batches(session))
-        context.resources.warehouse.replace(dataset, endpoint, landed)
-        return MaterializeResult(
-            metadata={
-                "dagster/row_count": landed.rows,
-                "rows_by_school": by_school,
-                "landed_uri": landed.uri,
-                "landed_bytes": landed.bytes,
-                "table": f"{dataset}.{endpoint}",
-            }
-        )
+        return Extract(schema, batches(), after_load=lambda _: {"rows_by_school": by_school})
 
     return _asset

@@ -12,12 +12,13 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     DefaultScheduleStatus,
-    MaterializeResult,
+    Output,
     ScheduleDefinition,
     asset,
     define_asset_job,
 )
 
+from teamster.core.io_managers import Extract
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.core.typed_csv import read_typed_csv
@@ -48,12 +49,12 @@ def _sheet_asset(location: str, sheet: SheetTable) -> AssetsDefinition:
         group_name=INTEGRATION,
         kinds={"googlesheets", "parquet"},
         pool=WAREHOUSE_POOL,
-        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        required_resource_keys={RESOURCE_KEY},
         description=(sheet.description or f"Google Sheet tab `{sheet.table}`.")
         + f" Sheet `{sheet.sheet_id}`, gid {sheet.gid}; replaced whole on every load.",
         metadata={"sheet_id": sheet.sheet_id, "gid": sheet.gid},
     )
-    def _asset(context: AssetExecutionContext) -> MaterializeResult:
+    def _asset(context: AssetExecutionContext) -> Output[Extract]:
         sheets: GoogleSheets = getattr(context.resources, RESOURCE_KEY)
         with sheets.connect() as client:
             body = client.export_csv(sheet.sheet_id, sheet.gid)
@@ -65,14 +66,9 @@ def _sheet_asset(location: str, sheet: SheetTable) -> AssetsDefinition:
             extra_columns="error",
             complete_last_line=False,  # Google's export has no final line ending
         )
-        landed = context.resources.landing.write(key, schema, table.to_batches())
-        context.resources.warehouse.replace(dataset, sheet.table, landed)
-        return MaterializeResult(
-            metadata={
-                "dagster/row_count": landed.rows,
-                "source/sha256": hashlib.sha256(body).hexdigest(),
-                "landed_uri": landed.uri,
-            }
+        return Output(
+            Extract(schema, table.to_batches()),
+            metadata={"source/sha256": hashlib.sha256(body).hexdigest()},
         )
 
     return _asset

@@ -10,11 +10,12 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
-    MaterializeResult,
+    Output,
     StaticPartitionsDefinition,
     asset,
 )
 
+from teamster.core.io_managers import Extract
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.partitions import Partition, by_value
 from teamster.core.resources import WAREHOUSE_POOL
@@ -37,7 +38,6 @@ def subject_partition(key: str) -> Partition:
 
 
 def build_iready_assets(location: str) -> list[AssetsDefinition]:
-    dataset = dataset_for(location, INTEGRATION)
     key = asset_key(location)
     files = ", ".join(f"`{file_name(s)}`" for s in SUBJECTS)
 
@@ -47,27 +47,21 @@ def build_iready_assets(location: str) -> list[AssetsDefinition]:
         kinds={"iready", "parquet"},
         pool=WAREHOUSE_POOL,
         partitions_def=SUBJECT_PARTITIONS,
-        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        required_resource_keys={RESOURCE_KEY},
         description=f"i-Ready diagnostic results of {location}'s students, one row per "
         f"completed diagnostic, from {files} on i-Ready's SFTP. One partition per subject "
         "file; a file that does not match the declared columns loads nothing.",
     )
-    def _asset(context: AssetExecutionContext) -> MaterializeResult:
+    def _asset(context: AssetExecutionContext) -> Output[Extract]:
         subject = context.partition_key
         results = getattr(context.resources, RESOURCE_KEY).fetch(subject)
-        partition = subject_partition(subject)
-        landed = context.resources.landing.write(key, SCHEMA, results.table.to_batches(), partition)
-        context.resources.warehouse.replace(dataset, TABLE, landed)
-        return MaterializeResult(
+        return Output(
+            Extract(SCHEMA, results.table.to_batches(), subject_partition(subject)),
             metadata={
-                "dagster/row_count": landed.rows,
                 "source/uri": results.uri,
                 "source/mtime": results.mtime,
                 "source/size": results.size,
-                "landed_uri": landed.uri,
-                "landed_bytes": landed.bytes,
-                "table": f"{dataset}.{TABLE}",
-            }
+            },
         )
 
     return [_asset]

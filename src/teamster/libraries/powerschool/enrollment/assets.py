@@ -13,10 +13,11 @@ from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     DynamicPartitionsDefinition,
-    MaterializeResult,
     asset,
 )
 
+from teamster.core.io_managers import Extract
+from teamster.core.landing import LandedFile
 from teamster.core.naming import key_for_relation
 from teamster.core.partitions import by_value
 from teamster.core.resources import WAREHOUSE_POOL
@@ -71,24 +72,22 @@ def build_enrollment_assets() -> list[AssetsDefinition]:
         group_name="powerschool_enrollment",
         kinds={"powerschool", "parquet"},
         pool=WAREHOUSE_POOL,
-        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        required_resource_keys={RESOURCE_KEY},
         description="Published actions (forms) of PowerSchool Enrollment; each one becomes "
         "a partition of `submission_records`.",
     )
-    def published_actions(context: AssetExecutionContext) -> MaterializeResult:
+    def published_actions(context: AssetExecutionContext) -> Extract:
         with getattr(context.resources, RESOURCE_KEY).connect() as api:
             actions = api.published_actions()
-        landed = context.resources.landing.write(
-            ACTIONS_KEY, ACTIONS_SCHEMA, [to_batch(actions, ACTIONS_SCHEMA)]
-        )
-        context.resources.warehouse.replace(DATASET, "published_actions", landed)
-        known = set(context.instance.get_dynamic_partitions(ACTIONS.name))
-        new = sorted({str(a["id"]) for a in actions} - known, key=int)
-        if new:
-            context.instance.add_dynamic_partitions(ACTIONS.name, new)
-        return MaterializeResult(
-            metadata={"dagster/row_count": landed.rows, "new_partitions": len(new)}
-        )
+
+        def add_partitions(_: LandedFile) -> dict[str, object]:
+            known = set(context.instance.get_dynamic_partitions(ACTIONS.name))
+            new = sorted({str(a["id"]) for a in actions} - known, key=int)
+            if new:
+                context.instance.add_dynamic_partitions(ACTIONS.name, new)
+            return {"new_partitions": len(new)}
+
+        return Extract(ACTIONS_SCHEMA, [to_batch(actions, ACTIONS_SCHEMA)], None, add_partitions)
 
     @asset(
         key=RECORDS_KEY,
@@ -97,20 +96,18 @@ def build_enrollment_assets() -> list[AssetsDefinition]:
         kinds={"powerschool", "parquet"},
         pool=WAREHOUSE_POOL,
         partitions_def=ACTIONS,
-        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        required_resource_keys={RESOURCE_KEY},
         description="Submission records of one published action (the partition key).",
     )
-    def submission_records(context: AssetExecutionContext) -> MaterializeResult:
+    def submission_records(context: AssetExecutionContext) -> Extract:
         action_id = int(context.partition_key)
+        api = getattr(context.resources, RESOURCE_KEY)
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            with api.connect() as session:
+                yield from _batches(session.submission_records(action_id), RECORDS_SCHEMA)
+
         partition = by_value("action_id", context.partition_key, "action_id", action_id)
-        with getattr(context.resources, RESOURCE_KEY).connect() as api:
-            landed = context.resources.landing.write(
-                RECORDS_KEY,
-                RECORDS_SCHEMA,
-                _batches(api.submission_records(action_id), RECORDS_SCHEMA),
-                partition,
-            )
-        context.resources.warehouse.replace(DATASET, "submission_records", landed)
-        return MaterializeResult(metadata={"dagster/row_count": landed.rows})
+        return Extract(RECORDS_SCHEMA, batches(), partition)
 
     return [published_actions, submission_records]

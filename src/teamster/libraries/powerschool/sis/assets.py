@@ -1,4 +1,4 @@
-"""Asset builders: one asset per SIS table, landing Parquet and loading the warehouse.
+"""Asset builders: one asset per SIS table, streamed to the landing IO manager.
 
 Each materialization records a probe (row count and highest cursor value of what it
 loaded, per partition), which the change sensor compares with the source.
@@ -8,8 +8,10 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetsDefinition, Output, asset
 
+from teamster.core.io_managers import Extract
+from teamster.core.landing import LandedFile
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.partitions import fiscal_year, fiscal_years
 from teamster.core.resources import WAREHOUSE_POOL
@@ -62,41 +64,36 @@ def _table_asset(location: str, table: SISTable, config: SISConfig) -> AssetsDef
         kinds={"powerschool", "parquet"},
         pool=WAREHOUSE_POOL,
         partitions_def=partitions,
-        required_resource_keys={RESOURCE_KEY, "landing", "warehouse"},
+        required_resource_keys={RESOURCE_KEY},
         description=f"PowerSchool SIS `{table.name}` for {location}, read by {how}"
         + (f", in fiscal-year partitions of `{table.partition_column}`." if partitions else "."),
         metadata={"cursor": table.cursor or "none (nightly reload)"},
     )
-    def _asset(context: AssetExecutionContext) -> MaterializeResult:
+    def _asset(context: AssetExecutionContext) -> Output[Extract]:
         schema = arrow_schema(table.name)
         source = getattr(context.resources, RESOURCE_KEY)
-        landing = context.resources.landing
         partition = (
             fiscal_year(context.partition_key, table.partition_column)
             if table.partition_column
             else None
         )
         tracker = _CursorMax(table.cursor)
-        extra = {}
+
+        def probe(landed: LandedFile) -> dict[str, object]:
+            return {"probe/count": landed.rows, "probe/cursor": render_cursor(tracker.value)}
+
         if config.path == "sql":
-            with source.session() as session:
-                batches = session.stream(select_table(table.name, partition), schema)
-                landed = landing.write(key, schema, tracker.watch(batches), partition)
-        else:
-            drop = source.fetch(table.name)
-            landed = landing.write(key, schema, tracker.watch(drop.table.to_batches()))
-            extra = {"source/mtime": drop.mtime, "source/size": drop.size}
-        context.resources.warehouse.replace(dataset, table.name, landed)
-        return MaterializeResult(
-            metadata={
-                "dagster/row_count": landed.rows,
-                "probe/count": landed.rows,
-                "probe/cursor": render_cursor(tracker.value),
-                "landed_uri": landed.uri,
-                "landed_bytes": landed.bytes,
-                "table": f"{dataset}.{table.name}",
-                **extra,
-            }
+
+            def rows() -> Iterator[pa.RecordBatch]:
+                # the tunnel stays open while the IO manager lands the stream
+                with source.session() as session:
+                    yield from session.stream(select_table(table.name, partition), schema)
+
+            return Output(Extract(schema, tracker.watch(rows()), partition, probe))
+        drop = source.fetch(table.name)
+        return Output(
+            Extract(schema, tracker.watch(drop.table.to_batches()), after_load=probe),
+            metadata={"source/mtime": drop.mtime, "source/size": drop.size},
         )
 
     return _asset
