@@ -87,7 +87,9 @@ def build_enrollment_assets() -> list[AssetsDefinition]:
                 context.instance.add_dynamic_partitions(ACTIONS.name, new)
             return {"new_partitions": len(new)}
 
-        return Extract(ACTIONS_SCHEMA, [to_batch(actions, ACTIONS_SCHEMA)], None, add_partitions)
+        return Extract(
+            ACTIONS_SCHEMA, [to_batch(actions, ACTIONS_SCHEMA)], after_load=add_partitions
+        )
 
     @asset(
         key=RECORDS_KEY,
