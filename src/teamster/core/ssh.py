@@ -3,20 +3,25 @@
 asyncssh runs on a private event loop thread so synchronous Dagster code can hold a
 tunnel open for a whole extraction. Host keys are always checked against the
 configured known_hosts file. Connecting retries only transient network failures;
-a refused login or an unknown host key fails at once.
+a refused login or an unknown host key fails at once. ``fetch_file`` is how every
+vendor file is read: downloaded whole, retried from scratch if the connection drops
+mid-transfer, then parsed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncssh
 from tenacity import (
+    Retrying,
     retry_if_exception_type,
     retry_if_not_exception_type,
     stop_after_attempt,
@@ -182,3 +187,46 @@ def _read_secret(path: Any) -> str:
             return f.read().strip()
     except FileNotFoundError:
         raise SSHError(f"secret file {path} does not exist") from None
+
+
+def fetch_file(
+    settings: SSHSettings,
+    remote_path: str,
+    parse: Callable[[Path], T],
+    display: str,
+    attempts: int = 3,
+    first_wait: float = 1.0,
+) -> tuple[T, RemoteFile]:
+    """Download ``remote_path`` whole and parse the local copy.
+
+    Returns what ``parse`` made and the file's size and mtime as listed just before the
+    download (what change sensors compare). A connection lost mid-transfer is retried
+    from scratch, then named with ``display`` (a location without secrets); a file that
+    is not there raises ``FileNotFoundError``; ``parse`` errors pass through untouched.
+    """
+    directory = remote_path.rpartition("/")[0] or "/"
+
+    def once() -> tuple[T, RemoteFile]:
+        with tempfile.TemporaryDirectory() as tmp, SSHConnection(settings) as ssh:
+            info = next((f for f in ssh.list_files(directory) if f.path == remote_path), None)
+            if info is None:
+                raise FileNotFoundError(f"{display} does not exist")
+            local = Path(tmp) / remote_path.rsplit("/", 1)[-1]
+            ssh.download(remote_path, str(local))
+            return parse(local), info
+
+    retrying = Retrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential_jitter(initial=first_wait, max=8),
+        retry=retry_if_exception_type(TRANSIENT),
+        reraise=True,
+    )
+    try:
+        for attempt in retrying:
+            with attempt:
+                return once()
+    except TRANSIENT as e:
+        raise SSHError(
+            f"{display}: the transfer failed {attempts} times ({type(e).__name__}: {e})"
+        ) from None
+    raise AssertionError("unreachable")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from teamster.core.settings import SSHSettings
-from teamster.core.ssh import SSHConnection, SSHError
+from teamster.core.ssh import SSHConnection, SSHError, fetch_file
 from teamster.libraries.powerschool.sis.queries import select_table
 from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS
 from teamster.libraries.powerschool.sis.tables import arrow_schema
@@ -110,3 +110,40 @@ def test_sftp_lists_paterson_drops(sandbox, settings):
     from sandbox.postgres import SIS_DDL
 
     assert names == sorted(f"/exports/{table}.csv" for table in SIS_DDL)
+
+
+def _iready(settings):
+    drop = settings.iready_sftp["kippnewark"]
+    return drop.ssh, f"{drop.remote_dir}/diagnostic_results_ela.csv"
+
+
+def test_fetch_file_parses_the_whole_file_and_reports_what_was_listed(sandbox, settings):
+    ssh, path = _iready(settings)
+    text, info = fetch_file(ssh, path, lambda local: local.read_text(), "the ela file")
+    assert info.path == path and info.size == len(text.encode()) and info.mtime > 0
+    assert text.endswith("\n") and text.count("\n") > 1
+
+
+def test_fetch_file_names_a_missing_file(sandbox, settings):
+    ssh, path = _iready(settings)
+    with pytest.raises(FileNotFoundError, match="^sftp://x/none.csv does not exist$"):
+        fetch_file(ssh, path.replace("ela", "none"), lambda local: None, "sftp://x/none.csv")
+
+
+def test_fetch_file_retries_a_dropped_transfer_but_not_a_bad_file(sandbox, settings):
+    ssh, path = _iready(settings)
+    sandbox.faults.drop_after_bytes("sftp", 1000)  # every session is cut mid-file
+    try:
+        with pytest.raises(SSHError, match=r"^the ela file: the transfer failed 2 times \("):
+            fetch_file(ssh, path, lambda local: None, "the ela file", attempts=2, first_wait=0.01)
+    finally:
+        sandbox.faults.drop_after_bytes("sftp", None)
+    parsed: list[int] = []
+
+    def refuse(local) -> None:
+        parsed.append(1)
+        raise ValueError("line 3: not a date")
+
+    with pytest.raises(ValueError, match="line 3: not a date"):
+        fetch_file(ssh, path, refuse, "the ela file", attempts=3, first_wait=0.01)
+    assert parsed == [1]  # a file that does not parse is not downloaded again

@@ -3,23 +3,22 @@
 Every file is downloaded whole and validated against its declared schema before it is
 returned; a bad file raises ``CSVSchemaError`` naming the file, line and column, so
 nothing of it lands. Connections verify the server's host key against known_hosts; a
-connection lost mid-transfer is retried a few times, then named in the error.
+connection lost mid-transfer is retried a few times, then named in the error
+(``teamster.core.ssh.fetch_file``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from teamster.core.settings import ADPSFTPSettings
-from teamster.core.ssh import TRANSIENT, RemoteFile, SSHConnection
+from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
 from teamster.core.typed_csv import CSVSchemaError, read_typed_csv, schema_of
 
 # gl_YYYYMMDD.csv: one file per pay date; other names in the folder are not ours.
@@ -146,33 +145,13 @@ class ADPFiles:
         )
 
     def _fetch(self, path: str, parse: Callable[[Path], pa.Table]) -> Fetched:
-        """Download and parse; a connection lost mid-transfer is retried from scratch."""
-        retrying = Retrying(
-            stop=stop_after_attempt(self.attempts),
-            wait=wait_exponential_jitter(initial=self.first_wait, max=8),
-            retry=retry_if_exception_type(TRANSIENT),
-            reraise=True,
-        )
         try:
-            for attempt in retrying:
-                with attempt:
-                    return self._fetch_once(path, parse)
-        except TRANSIENT as e:
-            raise ADPFileError(
-                f"{self.display(path)}: the transfer failed {self.attempts} times "
-                f"({type(e).__name__}: {e})"
-            ) from None
-        raise AssertionError("unreachable")
-
-    def _fetch_once(self, path: str, parse: Callable[[Path], pa.Table]) -> Fetched:
-        directory = path.rpartition("/")[0] or "/"
-        with tempfile.TemporaryDirectory() as tmp, SSHConnection(self.settings.ssh) as ssh:
-            info = next((f for f in ssh.list_files(directory) if f.path == path), None)
-            if info is None:
-                raise ADPFileError(f"{self.display(path)} does not exist")
-            local = Path(tmp) / path.rsplit("/", 1)[-1]
-            ssh.download(path, str(local))
-            return Fetched(parse(local), info)
+            table, info = fetch_file(
+                self.settings.ssh, path, parse, self.display(path), self.attempts, self.first_wait
+            )
+        except FileNotFoundError as e:
+            raise ADPFileError(str(e)) from None
+        return Fetched(table, info)
 
 
 __all__ = ["ADPFiles", "ADPFileError", "CSVSchemaError", "Fetched", "Listing", "pay_date_of"]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyarrow as pa
 
 from teamster.core.settings import Settings, SettingsError, SFTPDropSettings
-from teamster.core.ssh import RemoteFile, SSHConnection
+from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
 from teamster.libraries.iready.files import SUBJECTS, IReadyFileError, file_name, read_results
 
 
@@ -42,16 +40,17 @@ class IReadySFTP:
 
     def fetch(self, subject: str) -> Results:
         """Download one subject's file and return it validated (``IReadyFileError`` if not)."""
-        remote, uri = self.remote_path(subject), self.uri(subject)
-        with tempfile.TemporaryDirectory() as tmp, SSHConnection(self.settings.ssh) as ssh:
-            info = next(
-                (f for f in ssh.list_files(self.settings.remote_dir) if f.path == remote), None
+        uri = self.uri(subject)
+        try:
+            table, info = fetch_file(
+                self.settings.ssh,
+                self.remote_path(subject),
+                lambda local: read_results(local, subject, uri),
+                uri,
             )
-            if info is None:
-                raise IReadyFileError(f"{uri} does not exist")
-            local = Path(tmp) / file_name(subject)
-            ssh.download(remote, str(local))
-            return Results(read_results(local, subject, uri), uri, info.mtime, info.size)
+        except FileNotFoundError as e:
+            raise IReadyFileError(str(e)) from None
+        return Results(table, uri, info.mtime, info.size)
 
 
 def iready_resource(location: str, settings: Settings) -> IReadySFTP:

@@ -21,6 +21,7 @@ from sandbox.calendar import pay_dates
 from sandbox.faults import corrupt_file
 from sandbox.generator import World
 from teamster.core.resources import shared_resources
+from teamster.core.ssh import SSHError
 from teamster.libraries.adp.assets import (
     PAY_DATES,
     build_adp_assets,
@@ -28,7 +29,7 @@ from teamster.libraries.adp.assets import (
     general_ledger_key,
     workers_key,
 )
-from teamster.libraries.adp.files import ADPFileError, ADPFiles, pay_date_of
+from teamster.libraries.adp.files import ADPFiles, pay_date_of
 from teamster.libraries.adp.sensors import build_adp_sensor
 
 LOCATION = "kipptaf"
@@ -190,7 +191,7 @@ def test_a_dropped_transfer_is_retried_then_named(sandbox, settings):
     pay_date = sorted(_served_pay_dates(sandbox))[0]
     sandbox.faults.drop_after_bytes("sftp", 5000)  # every session is cut mid-file
     try:
-        with pytest.raises(ADPFileError, match=r"gl_\d{8}\.csv: the transfer failed 2 times"):
+        with pytest.raises(SSHError, match=r"gl_\d{8}\.csv: the transfer failed 2 times"):
             adp.general_ledger(pay_date)
     finally:
         sandbox.faults.drop_after_bytes("sftp", None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from teamster.core.settings import SFTPDropSettings
-from teamster.core.ssh import RemoteFile, SSHConnection
+from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
 from teamster.libraries.powerschool.sis.tables import arrow_schema
 
 
@@ -105,12 +104,10 @@ class SISDrop:
         """Download ``<remote_dir>/<table>.csv`` and return it validated."""
         remote = self.remote_path(table)
         display = f"sftp://{self.settings.ssh.host}:{self.settings.ssh.port}{remote}"
-        with tempfile.TemporaryDirectory() as tmp, SSHConnection(self.settings.ssh) as ssh:
-            local = Path(tmp) / f"{table}.csv"
-            info = next(
-                (f for f in ssh.list_files(self.settings.remote_dir) if f.path == remote), None
+        try:
+            parsed, info = fetch_file(
+                self.settings.ssh, remote, lambda local: read_drop(local, table, display), display
             )
-            if info is None:
-                raise DropFileError(f"{display} does not exist")
-            ssh.download(remote, str(local))
-            return Drop(read_drop(local, table, display), info.mtime, info.size)
+        except FileNotFoundError as e:
+            raise DropFileError(str(e)) from None
+        return Drop(parsed, info.mtime, info.size)
