@@ -325,12 +325,23 @@ class Sandbox:
         if name == "bastion":
             client_key = _client_key(self.secrets_dir / "ssh_client_key")
             acceptor = await ssh.start_bastion(
-                self.ports.bastion, key, SSH_USER, client_key, self._routes, self.faults.byte_limit
+                self.ports.bastion,
+                key,
+                SSH_USER,
+                client_key,
+                self._routes,
+                self.faults.byte_limit,
+                self.faults.dropped,
             )
         else:
             users, received = self._sftp_users(name)
             acceptor = await ssh.start_sftp(
-                self.ports.sftp[name], key, users, self.faults.byte_limit, received
+                self.ports.sftp[name],
+                key,
+                users,
+                self.faults.byte_limit,
+                self.faults.dropped,
+                received,
             )
         self._acceptors[name] = acceptor
 

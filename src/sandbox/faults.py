@@ -1,6 +1,6 @@
 """Fault switches, kept in ``faults.json`` so a CLI in another process can flip them.
 
-  {"drop_after_bytes": {"bastion": N, "sftp": N},
+  {"drop_after_bytes": {"bastion": N, "sftp": N}, "drops_left": {"sftp": K},
    "http": {"<system>": {"status": 429|500, "remaining": N}}}
 
 Servers read the file when a connection or request starts (cached on its mtime).
@@ -42,16 +42,32 @@ class Faults:
     def byte_limit(self, kind: str) -> int | None:
         return self.read().get("drop_after_bytes", {}).get(kind)
 
-    def drop_after_bytes(self, kind: str, limit: int | None) -> None:
-        """Cut every new bastion tunnel ("bastion") or SFTP session ("sftp") after N bytes."""
+    def drop_after_bytes(self, kind: str, limit: int | None, times: int | None = None) -> None:
+        """Cut every new bastion tunnel ("bastion") or SFTP session ("sftp") after N bytes;
+        with ``times``, only the next that many cuts (a transient fault that heals)."""
         value = dict(self.read())
         drops = dict(value.get("drop_after_bytes", {}))
+        left = dict(value.get("drops_left", {}))
+        left.pop(kind, None)
         if limit is None:
             drops.pop(kind, None)
         else:
             drops[kind] = limit
+            if times is not None:
+                left[kind] = times
         value["drop_after_bytes"] = drops
+        value["drops_left"] = left
         self._write(value)
+
+    def dropped(self, kind: str) -> None:
+        """A server cut a connection: count it against ``times``, if one was given."""
+        left = self.read().get("drops_left", {}).get(kind)
+        if left is None:
+            return
+        if left <= 1:
+            self.drop_after_bytes(kind, None)
+        else:
+            self.drop_after_bytes(kind, self.byte_limit(kind), left - 1)
 
     def http_burst(self, system: str, status: int, count: int) -> None:
         """The next ``count`` requests to ``system`` answer ``status`` (429 or 500)."""

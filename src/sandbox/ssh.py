@@ -19,6 +19,7 @@ from pathlib import Path
 import asyncssh
 
 FaultLookup = Callable[[str], int | None]  # kind ("bastion"/"sftp") -> byte limit or None
+DropReport = Callable[[str], None]  # told of each cut, so a fault can be for N cuts only
 
 
 def host_key(path: Path) -> asyncssh.SSHKey:
@@ -40,9 +41,14 @@ class _SocketPipe(asyncssh.SSHTCPSession):
     """One forwarded channel, piped to a Unix socket; optionally cut after N bytes."""
 
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, limit: int | None
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        limit: int | None,
+        dropped: DropReport,
     ):
         self._reader, self._writer, self._limit = reader, writer, limit
+        self._dropped = dropped
         self._sent = 0
         self._chan: asyncssh.SSHTCPChannel | None = None
         self._can_write = asyncio.Event()
@@ -60,6 +66,7 @@ class _SocketPipe(asyncssh.SSHTCPSession):
                 if self._limit is not None and self._sent + len(data) > self._limit:
                     self._chan.write(data[: max(0, self._limit - self._sent)])
                     self._chan.abort()  # the fault: the connection drops mid-stream
+                    self._dropped("bastion")
                     break
                 self._sent += len(data)
                 self._chan.write(data)
@@ -95,6 +102,7 @@ async def start_bastion(
     authorized_key: asyncssh.SSHKey,
     routes: dict[tuple[str, int], Path],
     faults: FaultLookup,
+    dropped: DropReport,
 ) -> asyncssh.SSHAcceptor:
     """Public-key login for one user; port forwarding to ``routes`` and nothing else."""
     authorized = asyncssh.import_authorized_keys(authorized_key.export_public_key().decode())
@@ -125,7 +133,7 @@ async def start_bastion(
 
             async def open_pipe() -> _SocketPipe:
                 reader, writer = await asyncio.open_unix_connection(str(socket_path))
-                return _SocketPipe(reader, writer, faults("bastion"))
+                return _SocketPipe(reader, writer, faults("bastion"), dropped)
 
             return open_pipe()
 
@@ -148,12 +156,14 @@ class _SFTP(asyncssh.SFTPServer):
         chan: asyncssh.SSHServerChannel,
         root: Path,
         faults: FaultLookup,
+        dropped: DropReport,
         received_log: Path | None,
     ):
         root.mkdir(parents=True, exist_ok=True)
         super().__init__(chan, chroot=str(root).encode())
         self._root = root
         self._limit = faults("sftp")
+        self._dropped = dropped
         self._read = 0
         self._received_log = received_log
         self._writing: dict[int, bytes] = {}
@@ -169,6 +179,8 @@ class _SFTP(asyncssh.SFTPServer):
         self._read += len(data)
         if self._limit is not None and self._read > self._limit:
             self.connection.abort()  # the fault: the session drops mid-transfer
+            self._dropped("sftp")
+            self._limit = None  # one cut per session, however many reads are in flight
         return data
 
     def close(self, file_obj: object) -> None:
@@ -211,6 +223,7 @@ async def start_sftp(
     host_key_path: Path,
     users: dict[str, tuple[str, Path]],
     faults: FaultLookup,
+    dropped: DropReport,
     received_log: Path | None = None,
 ) -> asyncssh.SSHAcceptor:
     """Password logins, each user chrooted to its own folder; no shell.
@@ -237,7 +250,7 @@ async def start_sftp(
 
     def sftp_factory(chan: asyncssh.SSHServerChannel) -> _SFTP:
         root = Path(chan.get_connection().get_extra_info("sftp_root"))
-        return _SFTP(chan, root, faults, received_log)
+        return _SFTP(chan, root, faults, dropped, received_log)
 
     return await asyncssh.create_server(
         Server,

@@ -239,6 +239,7 @@ def sandbox_fault(
     data_dir: Path = DataDir,
     drop_after_bytes: int = typer.Option(None, help="Cut new tunnels/SFTP sessions after N bytes."),
     on: str = typer.Option("bastion", help="Where --drop-after-bytes applies: bastion or sftp."),
+    times: int = typer.Option(None, help="With --drop-after-bytes: only the next N cuts."),
     http_burst: str = typer.Option(None, help="SYSTEM:STATUS:COUNT, e.g. deanslist:429:3."),
     corrupt: Path = typer.Option(None, help="A file under sandbox/sftp to damage."),
     how: str = typer.Option("malformed", help="With --corrupt: malformed or truncate."),
@@ -252,7 +253,7 @@ def sandbox_fault(
     if clear:
         sandbox.faults.clear()
     if drop_after_bytes is not None:
-        sandbox.faults.drop_after_bytes(on, drop_after_bytes)
+        sandbox.faults.drop_after_bytes(on, drop_after_bytes, times)
     if http_burst:
         system, status, count = http_burst.split(":")
         sandbox.faults.http_burst(system, int(status), int(count))

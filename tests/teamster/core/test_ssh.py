@@ -147,3 +147,17 @@ def test_fetch_file_retries_a_dropped_transfer_but_not_a_bad_file(sandbox, setti
     with pytest.raises(ValueError, match="line 3: not a date"):
         fetch_file(ssh, path, refuse, "the ela file", attempts=3, first_wait=0.01)
     assert parsed == [1]  # a file that does not parse is not downloaded again
+
+
+def test_fetch_file_survives_a_transfer_dropped_once(sandbox, settings):
+    ssh, path = _iready(settings)
+    whole, _ = fetch_file(ssh, path, lambda local: local.read_bytes(), "the ela file")
+    sandbox.faults.drop_after_bytes("sftp", 1000, times=1)  # the next session is cut, once
+    try:
+        again, _ = fetch_file(
+            ssh, path, lambda local: local.read_bytes(), "the ela file", attempts=2, first_wait=0.01
+        )
+        assert "sftp" not in sandbox.faults.read().get("drop_after_bytes", {})  # it was used
+    finally:
+        sandbox.faults.drop_after_bytes("sftp", None)
+    assert again == whole
