@@ -28,3 +28,16 @@ def make_data_dir(prefix: str) -> Path:
     path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     path.chmod(0o755)
     return path
+
+
+def sis_requests(defs, location: str, instance) -> list:
+    """The run requests one tick of ``location``'s SIS change sensor makes."""
+    from dagster import build_sensor_context
+
+    sensor = defs.resolve_sensor_def(f"{location}__powerschool_sis__changes")
+    with build_sensor_context(
+        instance=instance,
+        definitions=defs,
+        resources={"powerschool_sis": defs.resources["powerschool_sis"]},
+    ) as context:
+        return list(sensor.evaluate_tick(context).run_requests or [])

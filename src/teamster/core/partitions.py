@@ -1,17 +1,21 @@
 """Partitions of ingested tables: a window on one column, named like a Hive folder.
 
-Fiscal years start on July 1 (the school year's books). A partition key is the
-first day of its window (``2026-07-01`` is fiscal year 2026-27).
+Fiscal years start on July 1 (the school year's books); months are calendar months,
+for tables too big to replace a year at a time. A partition key is the first day of
+its window (``2026-07-01`` is fiscal year 2026-27, or July 2026).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 
 from dagster import TimeWindowPartitionsDefinition
 
 FISCAL_YEAR_CRON = "0 0 1 7 *"
+MONTH_CRON = "0 0 1 * *"
+Grain = Literal["fiscal_year", "month"]
 PARTITION_FMT = "%Y-%m-%d"
 
 
@@ -42,13 +46,42 @@ def fiscal_years(start: dt.date, timezone: str) -> TimeWindowPartitionsDefinitio
     """One partition per fiscal year from ``start``, including the one in progress."""
     if (start.month, start.day) != (7, 1):
         raise ValueError(f"fiscal years start on July 1, not {start}")
+    return _windows(start, FISCAL_YEAR_CRON, timezone)
+
+
+def month(key: str, column: str) -> Partition:
+    start = dt.datetime.strptime(key, PARTITION_FMT)
+    if start.day != 1:
+        raise ValueError(f"{key!r} is not a monthly partition key")
+    end = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+    return Partition("month", key, column, start=start, end=end)
+
+
+def months(start: dt.date, timezone: str) -> TimeWindowPartitionsDefinition:
+    """One partition per calendar month from ``start``, including the one in progress."""
+    if start.day != 1:
+        raise ValueError(f"months start on the 1st, not {start}")
+    return _windows(start, MONTH_CRON, timezone)
+
+
+def _windows(start: dt.date, cron: str, timezone: str) -> TimeWindowPartitionsDefinition:
+    # end_offset=1: the window in progress is a partition too (this year's attendance)
     return TimeWindowPartitionsDefinition(
         start=dt.datetime.combine(start, dt.time()),
-        cron_schedule=FISCAL_YEAR_CRON,
+        cron_schedule=cron,
         fmt=PARTITION_FMT,
         timezone=timezone,
         end_offset=1,
     )
+
+
+def time_partitions(grain: Grain, start: dt.date, timezone: str) -> TimeWindowPartitionsDefinition:
+    return fiscal_years(start, timezone) if grain == "fiscal_year" else months(start, timezone)
+
+
+def time_window(grain: Grain, key: str, column: str) -> Partition:
+    """The rows of partition ``key`` of a table partitioned by ``grain`` on ``column``."""
+    return fiscal_year(key, column) if grain == "fiscal_year" else month(key, column)
 
 
 def by_value(name: str, key: str, column: str, value: object) -> Partition:

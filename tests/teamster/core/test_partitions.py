@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from teamster.core.partitions import fiscal_year, fiscal_years
+from teamster.core.partitions import fiscal_year, fiscal_years, month, months
 
 
 def test_fiscal_year_window_starts_in_july():
@@ -20,3 +20,21 @@ def test_fiscal_years_include_the_one_in_progress():
     assert keys == ["2024-07-01", "2025-07-01", "2026-07-01"]
     with pytest.raises(ValueError, match="start on July 1"):
         fiscal_years(dt.date(2024, 1, 1), "America/New_York")
+
+
+def test_month_window_rolls_over_the_year():
+    p = month("2026-12-01", "transaction_date")
+    assert (p.start, p.end) == (dt.datetime(2026, 12, 1), dt.datetime(2027, 1, 1))
+    assert p.folder == "month=2026-12-01"
+    assert month("2026-07-01", "d").end == dt.datetime(2026, 8, 1)
+    with pytest.raises(ValueError, match="not a monthly partition key"):
+        month("2026-12-15", "transaction_date")
+
+
+def test_months_include_the_one_in_progress():
+    keys = months(dt.date(2026, 7, 1), "America/New_York").get_partition_keys(
+        current_time=dt.datetime(2026, 11, 30)
+    )
+    assert keys == ["2026-07-01", "2026-08-01", "2026-09-01", "2026-10-01", "2026-11-01"]
+    with pytest.raises(ValueError, match="start on the 1st"):
+        months(dt.date(2026, 7, 2), "America/New_York")

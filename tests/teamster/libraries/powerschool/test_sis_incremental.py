@@ -3,10 +3,11 @@
 import datetime as dt
 
 import duckdb
-from dagster import AssetKey, DagsterInstance, DagsterRunStatus, build_sensor_context
+from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 
 from sandbox.generator import World
 from sandbox.postgres import SIS_DDL
+from support import sis_requests
 from teamster.core.locations import load_definitions
 from teamster.core.partitions import fiscal_year
 
@@ -35,16 +36,10 @@ def _expected_changes(state: dict, before: str, after: str) -> set[tuple[str, st
     return changed
 
 
-def _requested(sensor, defs, instance) -> set[tuple[str, str | None]]:
-    with build_sensor_context(
-        instance=instance,
-        definitions=defs,
-        resources={"powerschool_sis": defs.resources["powerschool_sis"]},
-    ) as context:
-        data = sensor.evaluate_tick(context)
+def _requested(defs, instance) -> set[tuple[str, str | None]]:
     return {
         (key.path[-1], r.partition_key)
-        for r in data.run_requests or []
+        for r in sis_requests(defs, LOCATION, instance)
         for key in r.asset_selection
     }
 
@@ -60,21 +55,20 @@ def _run(defs, instance, requested):
 
 def test_sensor_loads_exactly_what_advance_changed(sandbox, settings):
     defs = load_definitions(LOCATION)
-    sensor = defs.resolve_sensor_def(f"{LOCATION}__powerschool_sis__changes")
     instance = DagsterInstance.ephemeral()
 
     # first evaluation: nothing was ever loaded, so every probed table and partition
-    first = _requested(sensor, defs, instance)
+    first = _requested(defs, instance)
     assert ("students", None) in first and ("attendance", "2026-07-01") in first
     assert not any(t in ("gen", "termbins") for t, _ in first)  # no cursor: nightly
     _run(defs, instance, first)
-    assert _requested(sensor, defs, instance) == set()
+    assert _requested(defs, instance) == set()
 
     before = sandbox.state()["as_of"]
     truth = sandbox.advance(days=3)
     expected = _expected_changes(sandbox.state(), before, truth["as_of"])
     assert ("attendance", "2026-07-01") in expected and ("schools", None) not in expected
-    assert _requested(sensor, defs, instance) == expected
+    assert _requested(defs, instance) == expected
 
     # a run already loading one of them: the next tick leaves that one out ...
     table, partition = sorted(expected, key=str)[0]
@@ -84,13 +78,13 @@ def test_sensor_loads_exactly_what_advance_changed(sandbox, settings):
         tags={"dagster/partition": partition} if partition else None,
         status=DagsterRunStatus.STARTED,
     )
-    assert _requested(sensor, defs, instance) == expected - {(table, partition)}
+    assert _requested(defs, instance) == expected - {(table, partition)}
     # ... until that run ends without loading it: then it is asked for again
     instance.report_run_failed(in_flight)
-    assert _requested(sensor, defs, instance) == expected
+    assert _requested(defs, instance) == expected
 
     _run(defs, instance, expected)
-    assert _requested(sensor, defs, instance) == set()
+    assert _requested(defs, instance) == set()
     with duckdb.connect(str(settings.warehouse.path), read_only=True) as con:
         for table, count in truth["tables_by_region"][LOCATION].items():
             if table in ("gen", "termbins"):

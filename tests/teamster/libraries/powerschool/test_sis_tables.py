@@ -89,6 +89,10 @@ def test_config_refuses_undeclared_cursor_and_bad_partition_column():
         SISTable(name="attendance", partition_column="studentid")
     with pytest.raises(KeyError, match="not declared"):
         SISTable(name="no_such_table")
+    with pytest.raises(ValidationError, match="partition_grain needs a partition_column"):
+        SISTable(name="attendance", partition_grain="month")
+    with pytest.raises(ValidationError, match="partition_grain"):
+        SISTable(name="attendance", partition_column="transaction_date", partition_grain="week")
 
 
 def test_sandbox_and_declarations_agree():

@@ -13,7 +13,6 @@ from dagster import AssetExecutionContext, AssetsDefinition, Output, asset
 from teamster.core.io_managers import Extract
 from teamster.core.landing import LandedFile
 from teamster.core.naming import dataset_for, key_for_relation
-from teamster.core.partitions import fiscal_year, fiscal_years
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.libraries.powerschool.sis.config import SISConfig, SISTable
 from teamster.libraries.powerschool.sis.queries import render_cursor, select_table
@@ -54,9 +53,7 @@ def _table_asset(location: str, table: SISTable, config: SISConfig) -> AssetsDef
     dataset = dataset_for(location, "powerschool")
     key = key_for_relation(dataset, table.name)
     how = "SQL through the SSH tunnel" if config.path == "sql" else "CSV drops on SFTP"
-    partitions = (
-        fiscal_years(config.first_fiscal_year, config.timezone) if table.partition_column else None
-    )
+    partitions = config.partitions(table)
 
     @asset(
         key=key,
@@ -66,17 +63,18 @@ def _table_asset(location: str, table: SISTable, config: SISConfig) -> AssetsDef
         partitions_def=partitions,
         required_resource_keys={RESOURCE_KEY},
         description=f"PowerSchool SIS `{table.name}` for {location}, read by {how}"
-        + (f", in fiscal-year partitions of `{table.partition_column}`." if partitions else "."),
+        + (
+            f", in {table.partition_grain.replace('_', '-')} partitions of "
+            f"`{table.partition_column}`."
+            if partitions
+            else "."
+        ),
         metadata={"cursor": table.cursor or "none (nightly reload)"},
     )
     def _asset(context: AssetExecutionContext) -> Output[Extract]:
         schema = arrow_schema(table.name)
         source = getattr(context.resources, RESOURCE_KEY)
-        partition = (
-            fiscal_year(context.partition_key, table.partition_column)
-            if table.partition_column
-            else None
-        )
+        partition = table.window(context.partition_key) if partitions else None
         tracker = _CursorMax(table.cursor)
 
         def probe(landed: LandedFile) -> dict[str, object]:

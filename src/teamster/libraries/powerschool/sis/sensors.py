@@ -1,9 +1,9 @@
 """Change detection for SIS tables: a sensor that probes, a schedule for the rest.
 
-SQL regions: one tunnel per evaluation; for every table with a cursor (and every
-fiscal-year partition of a partitioned one) the sensor asks the source for its row
-count and highest cursor value, and requests a run only where they differ from what
-the last materialization recorded. SFTP regions: a file whose mtime or size differs
+SQL regions: one tunnel per evaluation; for every table with a cursor (and every time
+partition of a partitioned one: fiscal year or month) the sensor asks the source for
+its row count and highest cursor value, and requests a run only where they differ from
+what the last materialization recorded. SFTP regions: a file whose mtime or size differs
 from the last load is requested. Tables without a cursor reload nightly. What a run
 still in flight already loads is not requested again (``teamster.core.inflight``).
 """
@@ -27,7 +27,6 @@ from dagster import (
 
 from teamster.core.inflight import in_flight
 from teamster.core.naming import dataset_for, key_for_relation
-from teamster.core.partitions import fiscal_year, fiscal_years
 from teamster.libraries.powerschool.sis.config import SISConfig, SISTable
 from teamster.libraries.powerschool.sis.queries import probe, render_cursor
 
@@ -72,9 +71,9 @@ def changed_tables(
             if table.cursor is None:
                 continue
             key = _key(location, table)
-            if table.partition_column:
-                keys = fiscal_years(config.first_fiscal_year, config.timezone).get_partition_keys()
-                windows = [(k, fiscal_year(k, table.partition_column)) for k in keys]
+            partitions = config.partitions(table)
+            if partitions is not None:
+                windows = [(k, table.window(k)) for k in partitions.get_partition_keys()]
             else:
                 windows = [(None, None)]
             for partition_key, window in windows:
