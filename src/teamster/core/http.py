@@ -9,6 +9,7 @@ last attempt the last ``RetryableStatus`` or ``httpx.TransportError`` is raised.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 from tenacity import (
@@ -20,6 +21,16 @@ from tenacity import (
 )
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Retries:
+    """How hard a client asks again: attempts in all, then the first and longest wait
+    in seconds (tests shrink the waits; vendors' bursts want the defaults)."""
+
+    attempts: int = 6
+    first_wait: float = 0.5
+    max_wait: float = 30.0
 
 
 class RetryableStatus(Exception):
@@ -41,13 +52,12 @@ def _retry_after(response: httpx.Response) -> float | None:
 def send_with_retries(
     send: Callable[[], httpx.Response],
     where: str,
-    attempts: int,
-    first_wait: float,
-    max_wait: float,
+    retries: Retries,
     honour_retry_after: bool = False,
 ) -> httpx.Response:
     """``send()`` until it answers something other than a retryable status."""
-    backoff = wait_exponential_jitter(initial=first_wait, max=max_wait)
+    max_wait = retries.max_wait
+    backoff = wait_exponential_jitter(initial=retries.first_wait, max=max_wait)
 
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -60,7 +70,7 @@ def send_with_retries(
         return backoff(state)
 
     for attempt in Retrying(
-        stop=stop_after_attempt(attempts),
+        stop=stop_after_attempt(retries.attempts),
         wait=wait,
         retry=retry_if_exception_type((RetryableStatus, httpx.TransportError)),
         reraise=True,

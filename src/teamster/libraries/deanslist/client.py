@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from teamster.core.http import RetryableStatus, send_with_retries
+from teamster.core.http import Retries, RetryableStatus, send_with_retries
 from teamster.core.settings import DeansListSettings
 
 ENDPOINTS = {"incidents": "/api/v1/incidents", "behavior": "/api/v1/behavior"}
@@ -81,14 +81,10 @@ class DeansListAPI:
     def __init__(
         self,
         settings: DeansListSettings,
-        attempts: int = 6,
-        first_wait: float = 0.5,
-        max_wait: float = 30.0,
+        retries: Retries = Retries(),
     ):
         self.settings = settings
-        self.attempts = attempts
-        self.first_wait = first_wait
-        self.max_wait = max_wait
+        self.retries = retries
 
     @contextmanager
     def connect(self, schools: list[int]) -> Iterator[DeansListSession]:
@@ -128,9 +124,7 @@ class DeansListSession:
             response = send_with_retries(
                 lambda: self._client.get(path, params={"apikey": key, **params}),
                 where,
-                api.attempts,
-                api.first_wait,
-                api.max_wait,
+                api.retries,
                 honour_retry_after=True,
             )
             status = response.status_code
@@ -144,7 +138,8 @@ class DeansListSession:
             return response.json()
         except RetryableStatus as e:
             raise DeansListError(
-                f"{where} still answered HTTP {e.status} after {self._api.attempts} attempts"
+                f"{where} still answered HTTP {e.status} after "
+                f"{self._api.retries.attempts} attempts"
             ) from None
         except httpx.HTTPError as e:  # its text may hold the URL, and so the key
             message = redact(str(e)).replace(key, "***")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from teamster.core.http import RetryableStatus, send_with_retries
+from teamster.core.http import Retries, RetryableStatus, send_with_retries
 from teamster.core.settings import GoogleSheetsSettings
 
 SCOPE = "https://www.googleapis.com/auth/drive.readonly"
@@ -48,14 +48,10 @@ class GoogleSheets:
     def __init__(
         self,
         settings: GoogleSheetsSettings,
-        attempts: int = 6,
-        first_wait: float = 0.5,
-        max_wait: float = 30.0,
+        retries: Retries = Retries(),
     ):
         self.settings = settings
-        self.attempts = attempts
-        self.first_wait = first_wait
-        self.max_wait = max_wait
+        self.retries = retries
         self._client: httpx.Client | None = None
 
     @contextmanager
@@ -87,19 +83,17 @@ class GoogleSheets:
                     f"/spreadsheets/d/{sheet_id}/export", params={"format": "csv", "gid": gid}
                 ),
                 name,
-                self.attempts,
-                self.first_wait,
-                self.max_wait,
+                self.retries,
             )
         except RetryableStatus as e:
             raise GoogleSheetsError(
                 f"{name} at {self.settings.base_url} still answered HTTP {e.status} after "
-                f"{self.attempts} attempts"
+                f"{self.retries.attempts} attempts"
             ) from None
         except httpx.TransportError as e:
             raise GoogleSheetsError(
-                f"{name}: cannot reach {self.settings.base_url} after {self.attempts} attempts: "
-                f"{type(e).__name__}"
+                f"{name}: cannot reach {self.settings.base_url} after "
+                f"{self.retries.attempts} attempts: {type(e).__name__}"
             ) from None
         return self._body(name, response)
 

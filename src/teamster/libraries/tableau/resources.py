@@ -16,7 +16,7 @@ from typing import Protocol
 import httpx
 import pyarrow.parquet as pq
 
-from teamster.core.http import send_with_retries
+from teamster.core.http import Retries, send_with_retries
 from teamster.core.settings import LocalTableauSettings, Settings, TableauServerSettings
 from teamster.core.warehouse import Warehouse, warehouse_for
 
@@ -56,18 +56,15 @@ class LocalTableau:
 class TableauServer:
     """Tableau Server / Cloud REST API, signed in with a personal access token."""
 
-    def __init__(self, settings: TableauServerSettings, attempts: int = 5, first_wait: float = 1):
+    def __init__(self, settings: TableauServerSettings, retries: Retries = Retries(5, 1.0, 30.0)):
         self.settings = settings
-        self.attempts = attempts
-        self.first_wait = first_wait
+        self.retries = retries
 
     def _send(self, client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Response:
         response = send_with_retries(
             lambda: client.request(method, path, **kwargs),
             f"Tableau {path}",
-            self.attempts,
-            self.first_wait,
-            30,
+            self.retries,
         )
         if response.status_code in (401, 403):
             raise TableauError(

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
+from teamster.core.http import Retries
 from teamster.core.locations import load_definitions
 from teamster.core.resources import shared_resources
 from teamster.core.settings import REGIONAL_LOCATIONS
@@ -46,8 +47,8 @@ INTERFACE = {
 }
 
 
-def _api(settings, **kwargs) -> DeansListAPI:
-    return DeansListAPI(settings.deanslist, first_wait=0.05, max_wait=0.2, **kwargs)
+def _api(settings, attempts: int = 6) -> DeansListAPI:
+    return DeansListAPI(settings.deanslist, Retries(attempts, 0.05, 0.2))
 
 
 def _schools(location: str) -> list[int]:
@@ -131,7 +132,7 @@ def test_burst_longer_than_the_retries_fails_without_the_key(sandbox, settings):
     try:
         with (
             pytest.raises(DeansListError, match="still answered HTTP 500 after 3 attempts") as info,
-            _api(settings, attempts=3).connect([301]) as session,
+            _api(settings, 3).connect([301]) as session,
         ):
             session.rows("incidents", 301)
     finally:

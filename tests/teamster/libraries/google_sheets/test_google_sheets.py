@@ -9,6 +9,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, Definitions
 
+from teamster.core.http import Retries
 from teamster.core.resources import shared_resources
 from teamster.core.settings import SettingsError
 from teamster.libraries.google_sheets.assets import build_google_sheet_assets, sheet_key
@@ -19,8 +20,8 @@ LOCATION = "kipptaf"
 CONFIG = Path(__file__).parents[4] / "src/teamster/code_locations/kipptaf/config/google_sheets.yaml"
 
 
-def _client(settings, **kwargs) -> GoogleSheets:
-    return GoogleSheets(settings.google_sheets, first_wait=0.05, max_wait=0.2, **kwargs)
+def _client(settings, attempts: int = 6) -> GoogleSheets:
+    return GoogleSheets(settings.google_sheets, Retries(attempts, 0.05, 0.2))
 
 
 def _defs(settings) -> Definitions:
@@ -87,7 +88,7 @@ def test_a_burst_longer_than_the_retries_is_a_clear_error(sandbox, settings):
     try:
         with (
             pytest.raises(GoogleSheetsError, match="still answered HTTP 500 after 3 attempts"),
-            _client(settings, attempts=3).connect() as sheets,
+            _client(settings, 3).connect() as sheets,
         ):
             sheets.export_csv("1networkgoals", 0)
     finally:

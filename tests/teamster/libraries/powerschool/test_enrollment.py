@@ -7,13 +7,14 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, build_schedule_context
 
+from teamster.core.http import Retries
 from teamster.core.locations import load_definitions
 from teamster.libraries.powerschool.enrollment.assets import ACTIONS, ACTIONS_KEY, RECORDS_KEY
 from teamster.libraries.powerschool.enrollment.client import EnrollmentAPI, EnrollmentAuthError
 
 
-def _api(settings, **kwargs) -> EnrollmentAPI:
-    return EnrollmentAPI(settings.enrollment, first_wait=0.05, max_wait=0.2, **kwargs)
+def _api(settings, attempts: int = 6) -> EnrollmentAPI:
+    return EnrollmentAPI(settings.enrollment, Retries(attempts, 0.05, 0.2))
 
 
 def test_pages_every_record(sandbox, settings):
@@ -46,7 +47,7 @@ def test_burst_longer_than_the_retries_fails(sandbox, settings):
     try:
         with (
             pytest.raises(Exception, match="HTTP 500"),
-            _api(settings, attempts=3).connect() as api,
+            _api(settings, 3).connect() as api,
         ):
             api.published_actions()
     finally:

@@ -13,6 +13,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from teamster.core.http import Retries
 from teamster.core.settings import DuckDBSettings, LocalTableauSettings, TableauServerSettings
 from teamster.core.warehouse import DuckDBWarehouse
 from teamster.libraries.tableau.resources import LocalTableau, TableauError, TableauServer
@@ -86,7 +87,7 @@ def server(tmp_path):
         token_name="teamster",
         token_file=token,
     )
-    yield TableauServer(settings, first_wait=0.01)
+    yield TableauServer(settings, Retries(5, 0.01, 30.0))
     httpd.shutdown()
 
 

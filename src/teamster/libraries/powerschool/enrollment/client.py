@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from teamster.core.http import send_with_retries
+from teamster.core.http import Retries, send_with_retries
 from teamster.core.settings import HTTPAPISettings
 
 PAGE_SIZE = 500
@@ -26,14 +26,10 @@ class EnrollmentAPI:
     def __init__(
         self,
         settings: HTTPAPISettings,
-        attempts: int = 6,
-        first_wait: float = 0.5,
-        max_wait: float = 30.0,
+        retries: Retries = Retries(),
     ):
         self.settings = settings
-        self.attempts = attempts
-        self.first_wait = first_wait
-        self.max_wait = max_wait
+        self.retries = retries
         self._client: httpx.Client | None = None
 
     @contextmanager
@@ -55,9 +51,7 @@ class EnrollmentAPI:
         response = send_with_retries(
             lambda: client.get(path, params=params),
             f"{self.settings.base_url}{path}",
-            self.attempts,
-            self.first_wait,
-            self.max_wait,
+            self.retries,
         )
         if response.status_code in (401, 403):
             raise EnrollmentAuthError(
