@@ -19,6 +19,7 @@ from dagster import (
     asset,
 )
 
+from teamster.core.changes import source_metadata
 from teamster.core.io_managers import Extract
 from teamster.core.landing import LandedFile
 from teamster.core.naming import dataset_for, key_for_relation
@@ -28,7 +29,6 @@ from teamster.libraries.adp.files import (
     GENERAL_LEDGER_SCHEMA,
     WORKERS_SCHEMA,
     ADPFiles,
-    Fetched,
 )
 
 RESOURCE_KEY = "adp_sftp"
@@ -56,15 +56,6 @@ def general_ledger_key(location: str) -> AssetKey:
 
 def workers_key(location: str) -> AssetKey:
     return key_for_relation(dataset_for(location, WORKFORCE_NOW), "workers")
-
-
-def source_metadata(fetched: Fetched) -> dict[str, object]:
-    """What the change sensor compares with the server's listing."""
-    return {
-        "source/path": fetched.file.path,
-        "source/mtime": fetched.file.mtime,
-        "source/size": fetched.file.size,
-    }
 
 
 def build_adp_assets(location: str) -> list[AssetsDefinition]:
@@ -130,7 +121,8 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
             metadata={
                 "debit_total": str(debit or 0),
                 "credit_total": str(credit or 0),
-                **source_metadata(fetched),
+                "source/path": fetched.file.path,
+                **source_metadata(fetched.file),
             },
         )
 
@@ -149,7 +141,11 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
         active = pc.sum(pc.equal(fetched.table.column("position_status"), "Active")).as_py()
         return Output(
             Extract(WORKERS_SCHEMA, fetched.table.to_batches()),
-            metadata={"active_workers": active or 0, **source_metadata(fetched)},
+            metadata={
+                "active_workers": active or 0,
+                "source/path": fetched.file.path,
+                **source_metadata(fetched.file),
+            },
         )
 
     return [general_ledger_files, general_ledger, workers]

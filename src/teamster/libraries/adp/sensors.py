@@ -8,11 +8,8 @@ mtime and size, so a file is requested once per version even while its run is qu
 """
 
 import hashlib
-from typing import Any
 
 from dagster import (
-    AssetKey,
-    AssetRecordsFilter,
     DefaultSensorStatus,
     ResourceParam,
     RunRequest,
@@ -23,7 +20,7 @@ from dagster import (
     sensor,
 )
 
-from teamster.core.ssh import RemoteFile
+from teamster.core.changes import file_changed, last_metadata
 from teamster.libraries.adp.assets import (
     PAY_DATES,
     files_key,
@@ -33,25 +30,6 @@ from teamster.libraries.adp.assets import (
 from teamster.libraries.adp.files import ADPFiles
 
 INTERVAL_SECONDS = 15 * 60
-
-
-def _last_source(
-    context: SensorEvaluationContext, key: AssetKey, partition: str | None
-) -> tuple[Any, Any] | None:
-    """(mtime, size) recorded by the last materialization, or None if never loaded."""
-    records = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=key, asset_partitions=[partition] if partition else None),
-        limit=1,
-    ).records
-    if not records or records[0].asset_materialization is None:
-        return None
-    metadata = records[0].asset_materialization.metadata
-    values = [metadata.get(name) for name in ("source/mtime", "source/size")]
-    return tuple(None if v is None else v.value for v in values)
-
-
-def _changed(seen: tuple[Any, Any] | None, file: RemoteFile) -> bool:
-    return seen != (file.mtime, file.size)
 
 
 def build_adp_sensor(location: str) -> SensorDefinition:
@@ -78,13 +56,13 @@ def build_adp_sensor(location: str) -> SensorDefinition:
                 run_key=f"gl:{pay_date}:{f.mtime}:{f.size}",
             )
             for pay_date, f in sorted(listing.general_ledger.items())
-            if pay_date in new or _changed(_last_source(context, ledger, pay_date), f)
+            if pay_date in new or file_changed(last_metadata(context.instance, ledger, pay_date), f)
         ]
         plain = []
         if requests:  # the folder's table lists the files these runs load
             plain.append(files)
         roster = listing.roster
-        if roster is not None and _changed(_last_source(context, workers, None), roster):
+        if roster is not None and file_changed(last_metadata(context.instance, workers), roster):
             plain.append(workers)
         if plain:
             stamp = ";".join(r.run_key or "" for r in requests)

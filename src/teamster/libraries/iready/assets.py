@@ -15,6 +15,7 @@ from dagster import (
     asset,
 )
 
+from teamster.core.changes import source_metadata
 from teamster.core.io_managers import Extract
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.partitions import Partition, by_value
@@ -57,11 +58,7 @@ def build_iready_assets(location: str) -> list[AssetsDefinition]:
         results = getattr(context.resources, RESOURCE_KEY).fetch(subject)
         return Output(
             Extract(SCHEMA, results.table.to_batches(), subject_partition(subject)),
-            metadata={
-                "source/uri": results.uri,
-                "source/mtime": results.mtime,
-                "source/size": results.size,
-            },
+            metadata={"source/uri": results.uri, **source_metadata(results.file)},
         )
 
     return [_asset]

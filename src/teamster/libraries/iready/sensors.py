@@ -9,7 +9,6 @@ retried every tick; it is requested again once i-Ready replaces it.
 from typing import Any
 
 from dagster import (
-    AssetRecordsFilter,
     DefaultSensorStatus,
     ResourceParam,
     RunRequest,
@@ -19,21 +18,10 @@ from dagster import (
     sensor,
 )
 
+from teamster.core.changes import file_changed, last_metadata
 from teamster.libraries.iready.assets import asset_key
 
 INTERVAL_SECONDS = 60 * 60
-
-
-def _last_source(context: SensorEvaluationContext, location: str, subject: str) -> tuple | None:
-    records = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=asset_key(location), asset_partitions=[subject]), limit=1
-    ).records
-    if not records or records[0].asset_materialization is None:
-        return None
-    metadata = records[0].asset_materialization.metadata
-    return tuple(
-        metadata[k].value if k in metadata else None for k in ("source/mtime", "source/size")
-    )
 
 
 def build_iready_sensor(location: str) -> SensorDefinition:
@@ -55,7 +43,7 @@ def build_iready_sensor(location: str) -> SensorDefinition:
                 run_key=f"{subject}:{f.mtime}:{f.size}",
             )
             for subject, f in sorted(iready.files().items())
-            if _last_source(context, location, subject) != (f.mtime, f.size)
+            if file_changed(last_metadata(context.instance, key, subject), f)
         ]
         return requests or SkipReason("no i-Ready file changed since its last load")
 

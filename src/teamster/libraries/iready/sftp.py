@@ -15,8 +15,7 @@ from teamster.libraries.iready.files import SUBJECTS, IReadyFileError, file_name
 class Results:
     table: pa.Table
     uri: str  # where it came from, for metadata and errors
-    mtime: int  # as the SFTP server reports them; the change sensor compares these
-    size: int
+    file: RemoteFile  # as listed before the download; the change sensor compares it
 
 
 class IReadySFTP:
@@ -50,7 +49,7 @@ class IReadySFTP:
             )
         except FileNotFoundError as e:
             raise IReadyFileError(str(e)) from None
-        return Results(table, uri, info.mtime, info.size)
+        return Results(table, uri, info)
 
 
 def iready_resource(location: str, settings: Settings) -> IReadySFTP:

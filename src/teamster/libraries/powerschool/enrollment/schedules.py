@@ -3,7 +3,6 @@
 from typing import Any
 
 from dagster import (
-    AssetRecordsFilter,
     DefaultScheduleStatus,
     ResourceParam,
     RunRequest,
@@ -14,19 +13,15 @@ from dagster import (
     schedule,
 )
 
+from teamster.core.changes import last_metadata
 from teamster.libraries.powerschool.enrollment.assets import ACTIONS, RECORDS_KEY
 
 DAILY_CRON = "0 5 * * *"
 
 
 def _loaded_count(context: ScheduleEvaluationContext, partition: str) -> int | None:
-    records = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=RECORDS_KEY, asset_partitions=[partition]), limit=1
-    ).records
-    if not records or records[0].asset_materialization is None:
-        return None
-    value = records[0].asset_materialization.metadata.get("dagster/row_count")
-    return None if value is None else int(value.value)
+    value = (last_metadata(context.instance, RECORDS_KEY, partition) or {}).get("dagster/row_count")
+    return None if value is None else int(value)
 
 
 def build_enrollment_schedule(timezone: str) -> ScheduleDefinition:

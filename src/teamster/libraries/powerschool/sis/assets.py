@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dagster import AssetExecutionContext, AssetsDefinition, Output, asset
 
+from teamster.core.changes import source_metadata
 from teamster.core.io_managers import Extract
 from teamster.core.landing import LandedFile
 from teamster.core.naming import dataset_for, key_for_relation
@@ -91,7 +92,7 @@ def _table_asset(location: str, table: SISTable, config: SISConfig) -> AssetsDef
         drop = source.fetch(table.name)
         return Output(
             Extract(schema, tracker.watch(drop.table.to_batches()), after_load=probe),
-            metadata={"source/mtime": drop.mtime, "source/size": drop.size},
+            metadata=source_metadata(drop.file),
         )
 
     return _asset

@@ -13,7 +13,6 @@ from typing import Any
 
 from dagster import (
     AssetKey,
-    AssetRecordsFilter,
     DefaultSensorStatus,
     ResourceParam,
     RunRequest,
@@ -25,6 +24,7 @@ from dagster import (
     sensor,
 )
 
+from teamster.core.changes import file_changed, last_metadata
 from teamster.core.inflight import in_flight
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.libraries.powerschool.sis.config import SISConfig, SISTable
@@ -37,19 +37,6 @@ def _key(location: str, table: SISTable) -> AssetKey:
     return key_for_relation(dataset_for(location, "powerschool"), table.name)
 
 
-def _last_metadata(
-    context: SensorEvaluationContext, key: AssetKey, partition: str | None
-) -> dict | None:
-    records = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=key, asset_partitions=[partition] if partition else None),
-        limit=1,
-    ).records
-    if not records:
-        return None
-    materialization = records[0].asset_materialization
-    return {k: v.value for k, v in materialization.metadata.items()} if materialization else None
-
-
 def changed_tables(
     context: SensorEvaluationContext, location: str, config: SISConfig, source
 ) -> dict[str | None, list[AssetKey]]:
@@ -59,11 +46,8 @@ def changed_tables(
         files = source.files()
         for table in config.tables:
             f = files.get(table.name)
-            last = _last_metadata(context, _key(location, table), None)
-            if f is not None and (
-                last is None
-                or (last.get("source/mtime"), last.get("source/size")) != (f.mtime, f.size)
-            ):
+            last = last_metadata(context.instance, _key(location, table))
+            if f is not None and file_changed(last, f):
                 requests[None].append(_key(location, table))
         return requests
     with source.session() as session:
@@ -78,7 +62,7 @@ def changed_tables(
                 windows = [(None, None)]
             for partition_key, window in windows:
                 count, cursor = session.one(probe(table.name, table.cursor, window))
-                last = _last_metadata(context, key, partition_key)
+                last = last_metadata(context.instance, key, partition_key)
                 seen = (last or {}).get("probe/count"), (last or {}).get("probe/cursor")
                 if last is None or seen != (count, render_cursor(cursor)):
                     requests[partition_key].append(key)

@@ -77,8 +77,7 @@ def _diagnose(path: Path, schema: pa.Schema, arrow_message: str) -> str:
 @dataclass(frozen=True)
 class Drop:
     table: pa.Table
-    mtime: int  # as the SFTP server reports them; the change sensor compares these
-    size: int
+    file: RemoteFile  # as listed before the download; the change sensor compares it
 
 
 class SISDrop:
@@ -110,4 +109,4 @@ class SISDrop:
             )
         except FileNotFoundError as e:
             raise DropFileError(str(e)) from None
-        return Drop(parsed, info.mtime, info.size)
+        return Drop(parsed, info)
