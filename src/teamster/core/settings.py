@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import BaseModel
+import yaml
+from pydantic import BaseModel, ValidationError
 
 ENVIRONMENTS = ("local", "prod")
 LOCATIONS = ("kipptaf", "kippnewark", "kippcamden", "kippmiami", "kipppaterson")
@@ -38,6 +39,20 @@ GOOGLE_SHEETS_PORT_OFFSET = 9
 
 class SettingsError(RuntimeError):
     """A setting is missing or wrong; the message names it."""
+
+
+ConfigModel = TypeVar("ConfigModel", bound=BaseModel)
+
+
+def load_config(path: Path, model: type[ConfigModel], section: str | None = None) -> ConfigModel:
+    """A code location's YAML config (or one top-level section of it) as ``model``; any
+    error names the file and section."""
+    what = f"`{section}` section" if section else "config"
+    try:
+        data = yaml.safe_load(path.read_text())
+        return model.model_validate(data[section] if section else data)
+    except (KeyError, TypeError, ValidationError) as e:
+        raise SettingsError(f"{path}: invalid {what}: {e}") from None
 
 
 class SSHSettings(BaseModel):

@@ -130,3 +130,23 @@ def test_prod_adp_and_google_sheets():
         load_settings(env)
     assert "TEAMSTER_ADP_SFTP_HOST" in str(info.value)
     assert "TEAMSTER_GOOGLE_SHEETS_CREDENTIALS_FILE" in str(info.value)
+
+
+def test_load_config_names_the_file_and_section(tmp_path):
+    from pydantic import BaseModel
+
+    from teamster.core.settings import load_config
+
+    class Folder(BaseModel):
+        path: str
+
+    good = tmp_path / "good.yaml"
+    good.write_text("sftp:\n  path: /exports\n")
+    assert load_config(good, Folder, "sftp").path == "/exports"
+    with pytest.raises(SettingsError, match=r"good\.yaml: invalid `http` section: 'http'"):
+        load_config(good, Folder, "http")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("pathh: /exports\n")
+    missing = r"(?s)bad\.yaml: invalid config: .*path\n  Field required"
+    with pytest.raises(SettingsError, match=missing):
+        load_config(bad, Folder)

@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
@@ -24,7 +23,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from pydantic import BaseModel, ConfigDict
 
 from teamster.core.resources import WAREHOUSE_POOL
-from teamster.core.settings import Settings
+from teamster.core.settings import Settings, load_config
 from teamster.libraries.dbt.project import dbt_project, ensure_manifest
 from teamster.libraries.dbt.translator import TRANSLATOR
 
@@ -76,7 +75,7 @@ class DbtGroups(BaseModel):
 
 
 def load_groups(path: Path) -> DbtGroups:
-    return DbtGroups.model_validate(yaml.safe_load(path.read_text()))
+    return load_config(path, DbtGroups)
 
 
 def build_group_assets(config: DbtGroups, settings: Settings) -> list[AssetsDefinition]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, field_validator
 
-from teamster.core.settings import SettingsError
+from teamster.core.settings import load_config
 
 
 class DeansListConfig(BaseModel):
@@ -30,7 +29,4 @@ class DeansListConfig(BaseModel):
 
 
 def load_deanslist_config(path: Path) -> DeansListConfig:
-    try:
-        return DeansListConfig.model_validate(yaml.safe_load(path.read_text())["deanslist"])
-    except (KeyError, TypeError, ValidationError) as e:
-        raise SettingsError(f"{path}: invalid `deanslist` section: {e}") from None
+    return load_config(path, DeansListConfig, "deanslist")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from teamster.core.settings import SettingsError
+from teamster.core.settings import load_config
 from teamster.core.typed_csv import arrow_type, schema_of
 
 
@@ -58,7 +57,4 @@ class GoogleSheetsConfig(BaseModel):
 
 
 def load_sheets_config(path: Path) -> GoogleSheetsConfig:
-    try:
-        return GoogleSheetsConfig.model_validate(yaml.safe_load(path.read_text())["google_sheets"])
-    except (KeyError, TypeError, ValidationError) as e:
-        raise SettingsError(f"{path}: invalid `google_sheets` section: {e}") from None
+    return load_config(path, GoogleSheetsConfig, "google_sheets")

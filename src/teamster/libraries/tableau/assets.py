@@ -8,7 +8,6 @@ a workbook naming a model that does not exist fails at load, naming both.
 import re
 from pathlib import Path
 
-import yaml
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -22,6 +21,7 @@ from dagster_dbt import get_asset_key_for_model
 from pydantic import BaseModel, ConfigDict
 
 from teamster.core.naming import relation_for_key
+from teamster.core.settings import load_config
 
 RESOURCE_KEY = "tableau"
 
@@ -40,7 +40,7 @@ class TableauConfig(BaseModel):
 
 
 def load_tableau_config(path: Path) -> TableauConfig:
-    return TableauConfig.model_validate(yaml.safe_load(path.read_text()))
+    return load_config(path, TableauConfig)
 
 
 def _slug(name: str) -> str:

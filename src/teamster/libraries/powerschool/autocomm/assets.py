@@ -9,7 +9,6 @@ in the region's inbox atomically.
 import tempfile
 from pathlib import Path
 
-import yaml
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
@@ -21,6 +20,7 @@ from dagster import (
 from pydantic import BaseModel, ConfigDict
 
 from teamster.core.naming import relation_for_key
+from teamster.core.settings import load_config
 from teamster.libraries.powerschool.autocomm.render import render
 
 RESOURCE_KEY = "powerschool_autocomm"
@@ -41,7 +41,7 @@ class AutoCommConfig(BaseModel):
 
 
 def load_autocomm_config(path: Path) -> AutoCommConfig:
-    return AutoCommConfig.model_validate(yaml.safe_load(path.read_text()))
+    return load_config(path, AutoCommConfig)
 
 
 def build_autocomm_asset(

@@ -6,12 +6,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from dagster import TimeWindowPartitionsDefinition
-from pydantic import BaseModel, ValidationError, model_validator
+from pydantic import BaseModel, model_validator
 
 from teamster.core.partitions import Grain, Partition, time_partitions, time_window
-from teamster.core.settings import Settings, SettingsError
+from teamster.core.settings import Settings, SettingsError, load_config
 from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS
 from teamster.libraries.powerschool.sis.sftp import SISDrop
 from teamster.libraries.powerschool.sis.tables import columns
@@ -59,10 +58,7 @@ class SISConfig(BaseModel):
 
 
 def load_sis_config(path: Path) -> SISConfig:
-    try:
-        return SISConfig.model_validate(yaml.safe_load(path.read_text())["sis"])
-    except (KeyError, TypeError, ValidationError) as e:
-        raise SettingsError(f"{path}: invalid `sis` section: {e}") from None
+    return load_config(path, SISConfig, "sis")
 
 
 def sis_resource(location: str, config: SISConfig, settings: Settings) -> PowerSchoolSIS | SISDrop:
