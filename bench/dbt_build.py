@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from teamster.libraries.dbt.project import project_dir, run_dbt
+
 ROOT = Path(__file__).resolve().parents[1]
 REGIONS = ("kippnewark", "kippcamden", "kippmiami", "kipppaterson")
 ORDER = (*REGIONS, "kipptaf")
@@ -40,25 +42,10 @@ def _rows(warehouse: Path) -> int:
 
 
 def _build(project: str, env: dict[str, str]) -> float:
-    dbt = Path(sys.executable).parent / "dbt"
     started = time.perf_counter()
-    result = subprocess.run(
-        [
-            str(dbt),
-            "build",
-            "--project-dir",
-            str(ROOT / "src" / "dbt" / project),
-            "--profiles-dir",
-            str(ROOT / "src" / "dbt"),
-            "--quiet",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    path = project_dir(project)
+    run_dbt(["build", "--project-dir", str(path), "--quiet"], path, env, project)
     seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"dbt build {project} failed:\n{result.stdout[-3000:]}")
     return seconds
 
 

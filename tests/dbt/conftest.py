@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,7 +34,7 @@ def kipptaf_manifest() -> Manifest:
 
 
 def _compile(name: str, work: Path) -> Manifest:
-    from teamster.libraries.dbt.project import PROFILES_DIR, dbt_executable, prepare, project_dir
+    from teamster.libraries.dbt.project import prepare, project_dir, run_dbt
 
     prepare(name)  # installs the local packages the compile needs
     target = work / name / "target"
@@ -44,14 +43,11 @@ def _compile(name: str, work: Path) -> Manifest:
         "TEAMSTER_DBT_TARGET": "local",
         "TEAMSTER_DUCKDB_PATH": str(work / name / "warehouse.duckdb"),
     }
-    result = subprocess.run(
+    run_dbt(
         [
-            dbt_executable(),
             "compile",
             "--project-dir",
             str(project_dir(name)),
-            "--profiles-dir",
-            str(PROFILES_DIR),
             "--target-path",
             str(target),
             "--log-path",
@@ -60,15 +56,10 @@ def _compile(name: str, work: Path) -> Manifest:
             # render only: no warehouse connection, so compiles can run side by side
             "--no-populate-cache",
         ],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
+        work,
+        env,
+        name,
     )
-    if result.returncode != 0:
-        raise AssertionError(
-            f"dbt compile failed for {name}:\n{result.stdout[-4000:]}{result.stderr[-4000:]}"
-        )
     return json.loads((target / "manifest.json").read_text())
 
 

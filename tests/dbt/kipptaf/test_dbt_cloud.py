@@ -9,13 +9,12 @@ nodes; the regional projects install `../powerschool` and friends and could not.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from teamster.libraries.dbt.project import DBT_ROOT, PROFILES_DIR, dbt_executable
+from teamster.libraries.dbt.project import DBT_ROOT, PROFILES_DIR, run_dbt
 
 IGNORED = shutil.ignore_patterns("target", "logs", "dbt_packages")
 
@@ -31,13 +30,7 @@ def test_kipptaf_parses_from_its_own_folder_alone(
     alone = tmp_path / "kipptaf"
     shutil.copytree(DBT_ROOT / "kipptaf", alone, ignore=IGNORED)
     shutil.copy(PROFILES_DIR / "profiles.yml", tmp_path / "profiles.yml")
-    result = subprocess.run(
-        [dbt_executable(), "parse", "--project-dir", str(alone), "--profiles-dir", str(tmp_path)],
-        cwd=alone,
-        env={"PATH": "/usr/bin:/bin", "TEAMSTER_DUCKDB_PATH": str(tmp_path / "w.duckdb")},
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    env = {"PATH": "/usr/bin:/bin", "TEAMSTER_DUCKDB_PATH": str(tmp_path / "w.duckdb")}
+    run_dbt(["parse", "--project-dir", str(alone)], alone, env, "kipptaf", profiles_dir=tmp_path)
     manifest = orjson.loads((alone / "target" / "manifest.json").read_bytes())
     assert _nodes(manifest) == _nodes(kipptaf_manifest)

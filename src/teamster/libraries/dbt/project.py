@@ -71,6 +71,23 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).parent / "dbt")
 
 
+def run_dbt(
+    args: list[str], cwd: Path, env: dict[str, str], name: str, profiles_dir: Path = PROFILES_DIR
+) -> None:
+    """One dbt command; a failure raises ``DbtPrepareError`` with the end of its output."""
+    result = subprocess.run(
+        [dbt_executable(), *args, "--profiles-dir", str(profiles_dir)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise DbtPrepareError(
+            f"dbt {args[0]} failed for {name}:\n{result.stdout[-4000:]}{result.stderr[-4000:]}"
+        )
+
+
 def prepare(name: str, force: bool = False) -> Path:
     """Install local packages and parse; returns the manifest path."""
     path = project_dir(name)
@@ -88,26 +105,7 @@ def prepare(name: str, force: bool = False) -> Path:
         steps = [["deps"]] if (path / "packages.yml").exists() else []
         steps.append(["parse"])
         for step in steps:
-            result = subprocess.run(
-                [
-                    dbt_executable(),
-                    *step,
-                    "--project-dir",
-                    str(path),
-                    "--profiles-dir",
-                    str(PROFILES_DIR),
-                    "--quiet",
-                ],
-                cwd=path,
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            if result.returncode != 0:
-                raise DbtPrepareError(
-                    f"dbt {step[0]} failed for {name}:\n"
-                    f"{result.stdout[-4000:]}{result.stderr[-4000:]}"
-                )
+            run_dbt([*step, "--project-dir", str(path), "--quiet"], path, env, name)
         manifest.touch()
     return manifest
 
