@@ -78,11 +78,7 @@ def read_keys(settings: DeansListSettings) -> dict[str, str]:
 class DeansListAPI:
     """The resource: reads the keys file when a connection opens, never before."""
 
-    def __init__(
-        self,
-        settings: DeansListSettings,
-        retries: Retries = Retries(),
-    ):
+    def __init__(self, settings: DeansListSettings, retries: Retries = Retries()):
         self.settings = settings
         self.retries = retries
 

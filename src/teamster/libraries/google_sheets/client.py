@@ -45,11 +45,7 @@ def _access_token(credentials_file: Path) -> str:
 class GoogleSheets:
     """The resource behind the sheet assets: ``with sheets.connect() as s: s.export_csv(...)``."""
 
-    def __init__(
-        self,
-        settings: GoogleSheetsSettings,
-        retries: Retries = Retries(),
-    ):
+    def __init__(self, settings: GoogleSheetsSettings, retries: Retries = Retries()):
         self.settings = settings
         self.retries = retries
         self._client: httpx.Client | None = None

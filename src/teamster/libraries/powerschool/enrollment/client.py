@@ -23,11 +23,7 @@ class EnrollmentAuthError(RuntimeError):
 
 
 class EnrollmentAPI:
-    def __init__(
-        self,
-        settings: HTTPAPISettings,
-        retries: Retries = Retries(),
-    ):
+    def __init__(self, settings: HTTPAPISettings, retries: Retries = Retries()):
         self.settings = settings
         self.retries = retries
         self._client: httpx.Client | None = None
