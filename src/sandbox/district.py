@@ -16,11 +16,8 @@ Layout under ``<data-dir>/sandbox/``:
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
-import io
 import json
-import secrets
 import shutil
 import threading
 from dataclasses import dataclass
@@ -29,7 +26,8 @@ from typing import Any
 
 import asyncssh
 
-from sandbox import faults, generator, http, postgres, ssh
+from sandbox import faults, generator, http, postgres, ssh, vendors
+from sandbox.files import csv_bytes, json_bytes, secret, write_if_changed
 
 SSH_USER = "teamster"
 SIS_PORT = 5432
@@ -60,15 +58,6 @@ def ports_from_base(base: int) -> Ports:
     return Ports(bastion=base, sftp=sftp, http=http_ports)
 
 
-def _secret(path: Path) -> str:
-    """Read a generated secret, creating it on first use."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def _client_key(path: Path) -> asyncssh.SSHKey:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,41 +66,6 @@ def _client_key(path: Path) -> asyncssh.SSHKey:
         path.chmod(0o600)
         key.write_public_key(str(path) + ".pub")
     return asyncssh.read_private_key(str(path))
-
-
-def write_if_changed(path: Path, content: bytes) -> bool:
-    """Replace ``path`` atomically, and only if its bytes differ (mtimes stay honest)."""
-    if path.exists() and path.read_bytes() == content:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(content)
-    tmp.replace(path)
-    return True
-
-
-def csv_bytes(rows: list[dict[str, Any]], columns: list[str] | None = None) -> bytes:
-    columns = columns or (list(rows[0]) if rows else [])
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_value(row.get(c)) for c in columns])
-    return out.getvalue().encode()
-
-
-def _csv_value(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _json_bytes(value: object) -> bytes:
-    return json.dumps(value, indent=1, default=str).encode()
 
 
 class Sandbox:
@@ -159,7 +113,7 @@ class Sandbox:
 
     def _database(self, region: str) -> postgres.SISDatabase:
         if region not in self._databases:
-            password = _secret(self.secrets_dir / f"{region}_sis_password")
+            password = secret(self.secrets_dir / f"{region}_sis_password")
             self._databases[region] = postgres.SISDatabase(self.root / "sis" / region, password)
         return self._databases[region]
 
@@ -197,13 +151,12 @@ class Sandbox:
     def _publish(self, world: generator.World, as_of: dt.date) -> dict:
         district = world.view(as_of)
         self._publish_sis(district)
-        self._publish_files(district)
-        self._publish_http(district)
+        self._publish_vendors(district)
         truth = district.truth()
-        write_if_changed(self.truth_path, _json_bytes(truth))
+        write_if_changed(self.truth_path, json_bytes(truth))
         write_if_changed(
             self.state_path,
-            _json_bytes(
+            json_bytes(
                 {
                     "seed": world.seed,
                     "scale": world.scale,
@@ -231,48 +184,10 @@ class Sandbox:
                     export / f"{table}.csv", csv_bytes(district.sis[region][table], list(columns))
                 )
 
-    def _publish_files(self, district: generator.District) -> None:
-        for region, files in district.iready.items():
-            for subject, rows in files.items():
-                write_if_changed(
-                    self.root
-                    / "sftp"
-                    / "iready"
-                    / region
-                    / SFTP_EXPORT_DIR
-                    / f"diagnostic_results_{subject}.csv",
-                    csv_bytes(rows),
-                )
-        adp = self.root / "sftp" / "adp"
-        for pay_date, lines in district.adp_gl.items():
-            write_if_changed(adp / "payroll" / f"gl_{pay_date:%Y%m%d}.csv", csv_bytes(lines))
-        write_if_changed(adp / "roster" / "staff_roster.csv", csv_bytes(district.adp_roster))
+    def _publish_vendors(self, district: generator.District) -> None:
+        vendors.publish(district, self.root)
         for region in SQL_REGIONS:
             (self.root / "sftp" / "autocomm" / region).mkdir(parents=True, exist_ok=True)
-
-    def _publish_http(self, district: generator.District) -> None:
-        base = self.root / "http"
-        write_if_changed(
-            base / "enrollment" / "actions.json", _json_bytes(district.enrollment_actions)
-        )
-        for action, rows in district.enrollment_submissions.items():
-            write_if_changed(
-                base / "enrollment" / "submissions" / f"{action}.json", _json_bytes(rows)
-            )
-        _secret(self.secrets_dir / "enrollment_api_password")
-        keys_path = self.secrets_dir / "deanslist_keys.json"
-        keys = json.loads(keys_path.read_text()) if keys_path.exists() else {}
-        for schools in district.deanslist.values():
-            for school, endpoints in schools.items():
-                keys.setdefault(str(school), secrets.token_hex(16))
-                for endpoint, rows in endpoints.items():
-                    write_if_changed(
-                        base / "deanslist" / str(school) / f"{endpoint}.json", _json_bytes(rows)
-                    )
-        if write_if_changed(keys_path, _json_bytes(keys)):
-            keys_path.chmod(0o600)
-        for sheet_id, sheet in district.sheets.items():
-            write_if_changed(base / "sheets" / f"{sheet_id}.csv", csv_bytes(sheet["rows"]))
 
     # --- serving ----------------------------------------------------------------------
 
@@ -302,17 +217,17 @@ class Sandbox:
         sftp = self.root / "sftp"
         if name == "iready":
             return {
-                r: (_secret(self.secrets_dir / f"iready_{r}_password"), sftp / "iready" / r)
+                r: (secret(self.secrets_dir / f"iready_{r}_password"), sftp / "iready" / r)
                 for r in generator.REGIONS
             }, None
         if name.startswith("autocomm_"):
             region = name.removeprefix("autocomm_")
-            password = _secret(self.secrets_dir / f"{name}_password")
+            password = secret(self.secrets_dir / f"{name}_password")
             return (
                 {SSH_USER: (password, sftp / "autocomm" / region)},
                 self.root / "autocomm" / f"{region}.jsonl",
             )
-        password = _secret(self.secrets_dir / f"{name}_sftp_password")
+        password = secret(self.secrets_dir / f"{name}_sftp_password")
         return {SSH_USER: (password, sftp / name)}, None
 
     def _host_key_path(self, name: str) -> Path:

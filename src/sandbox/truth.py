@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from sandbox import vendors
 from sandbox.calendar import SchoolYear
 
 if TYPE_CHECKING:
@@ -43,31 +44,7 @@ def compute(district: District) -> dict[str, Any]:
         ada, chronic = _attendance(tables, days)
         truth["ada_by_school"][region] = ada
         truth["chronic_absence_by_school"][region] = chronic
-    truth["deanslist_by_region"] = {
-        region: {
-            "incidents": sum(len(s["incidents"]) for s in schools.values()),
-            "behavior": sum(len(s["behavior"]) for s in schools.values()),
-        }
-        for region, schools in district.deanslist.items()
-    }
-    truth["iready_by_region"] = {
-        region: {subject: len(rows) for subject, rows in files.items()}
-        for region, files in district.iready.items()
-    }
-    staff: dict[str, int] = {}
-    for member in district.adp_roster:
-        if member["position_status"] == "Active":
-            location = member["home_work_location"]
-            staff[location] = staff.get(location, 0) + 1
-    truth["staff_by_home_location"] = staff
-    truth["adp_gl"] = {
-        "files": len(district.adp_gl),
-        "lines": sum(len(v) for v in district.adp_gl.values()),
-    }
-    truth["sheets_rows"] = {sheet: len(s["rows"]) for sheet, s in district.sheets.items()}
-    truth["enrollment_submissions_by_action"] = {
-        str(action): len(rows) for action, rows in district.enrollment_submissions.items()
-    }
+    truth.update(vendors.truth(district))
     return truth
 
 
