@@ -138,6 +138,12 @@ class Region:
     prior_grades: list[dict] = field(default_factory=list)
     logs: list[dict] = field(default_factory=list)
 
+    def attending(self) -> list[dict]:
+        """Students who attend a school of the region this year (at some point): what
+        DeansList, i-Ready and Enrollment know about. Excludes pre-registrations for
+        next year (and, as the SIS grows them, graduates and invalid records)."""
+        return [s for s in self.students if not s["pre_registered"]]
+
 
 class World:
     """Everything the district will do this school year, drawn from one seed."""

@@ -39,9 +39,7 @@ def generate(world: World, district: District) -> None:
 def _deanslist(world, region, rng: random.Random, cutoff: dt.datetime) -> dict[int, dict]:
     by_school = {s["school_number"]: {"incidents": [], "behavior": []} for s in region.schools}
     incident_id = behavior_id = 1
-    for s in region.students:
-        if s["pre_registered"]:
-            continue
+    for s in region.attending():
         days = [
             d
             for d in world.school_days

@@ -36,7 +36,7 @@ def _enrollment(world: World, district: District, cutoff: dt.datetime) -> None:
             }
             submissions = []
             if kind == "Re-enrollment":
-                people = [s for s in region.students if not s["pre_registered"]]
+                people = region.attending()
                 people = [s for s in people if rng.random() < 0.7]
             else:
                 people = [None] * max(1, round(len(region.students) * 0.3))

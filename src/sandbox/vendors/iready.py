@@ -38,8 +38,8 @@ def _iready(world, region, rng: random.Random, as_of: dt.date) -> dict[str, list
     year = world.year.start_year
     files: dict[str, list[dict]] = {"ela": [], "math": []}
     schools = {s["school_number"]: s["name"] for s in region.schools}
-    for s in region.students:
-        if s["pre_registered"] or s["grade_level"] > 8:
+    for s in region.attending():
+        if s["grade_level"] > 8:
             continue
         for subject in ("ela", "math"):
             base = 350 + 45 * s["grade_level"] + (s["ability"] - 80) * 2
