@@ -43,10 +43,12 @@ def _fill(sandbox, rows: int) -> None:
         have = conn.execute("select count(*) from attendance").fetchone()[0]
         if have < rows:
             conn.execute(
-                """insert into attendance
+                """insert into attendance (id, dcid, studentid, schoolid, att_date,
+                       attendance_codeid, att_mode_code, calendar_dayid, yearid,
+                       transaction_date)
                    select 10000000 + g, 10000000 + g, 1 + g %% 2000, 101 + g %% 6,
-                          date '2025-09-03' + (g %% 280), 1011 + g %% 4, 'ATT_ModeDaily', 35,
-                          timestamp '2025-09-03 08:00' + (g %% 280) * interval '1 day',
+                          date '2025-09-03' + (g %% 280), 10102 + g %% 4, 'ATT_ModeDaily',
+                          101000 + g %% 280, 35,
                           timestamp '2025-09-03 08:00' + (g %% 280) * interval '1 day'
                    from generate_series(1, %s) as g""",
                 [rows - have],

@@ -4,6 +4,8 @@ import socket
 import tempfile
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def free_port_base(span: int = 16) -> int:
     """A port base whose next ``span`` ports are free on 127.0.0.1."""

@@ -43,16 +43,52 @@ def _network(data_dir: Path) -> dict[str, object]:
             "incidents": by_region(
                 "select code_location, count(*) from kipptaf.fct_behavior_incidents group by 1"
             ),
+            "behavior": by_region(
+                "select code_location, count(*) from kipptaf.fct_behavior group by 1"
+            ),
+            # by PowerSchool school: DeansList's own school ids went through the crosswalk
+            "incidents_by_school": {
+                (r, str(s)): n
+                for r, s, n in con.execute(
+                    "select code_location, school_number, count(*) "
+                    "from kipptaf.fct_behavior_incidents group by all"
+                ).fetchall()
+            },
+            "enrollment_records": by_region(
+                "select cast(published_action_id as varchar), count(*) "
+                "from kipptaf_powerschool_enrollment.submission_records group by 1"
+            ),
+            "enrollment_submissions": by_region(
+                "select cast(action_id as varchar), sum(submissions) "
+                "from kipptaf_tableau.rpt_tableau__enrollment group by 1"
+            ),
             "iready": by_region(
                 "select code_location, count(*) from kipptaf.fct_iready_diagnostics group by 1"
+            ),
+            # i-Ready's own flag, and the school its crosswalk gives each diagnostic
+            "iready_most_recent": by_region(
+                "select code_location, count(*) from kipptaf.fct_iready_diagnostics"
+                " where is_most_recent group by 1"
+            ),
+            "iready_by_school": by_region(
+                "select code_location || '/' || cast(school_number as varchar), count(*)"
+                " from kipptaf.fct_iready_diagnostics group by 1"
             ),
             "active_staff": by_region(
                 "select home_work_location, count(*) from kipptaf.dim_staff"
                 " where is_active group by 1"
             ),
+            "active_staff_by_school": by_region(
+                "select cast(home_school_number as varchar), count(*) from kipptaf.dim_staff"
+                " where is_active and home_school_number is not null group by 1"
+            ),
             "gl_lines": con.execute(
                 "select sum(lines) from kipptaf.fct_payroll_by_location"
             ).fetchone()[0],
+            "gl_lines_by_school": by_region(
+                "select coalesce(cast(school_number as varchar), 'none'), sum(lines)"
+                " from kipptaf.fct_payroll_by_location group by 1"
+            ),
         }
 
 
@@ -73,10 +109,31 @@ def test_demo_matches_truth_and_reruns_safely():
     network = _network(data_dir)
     assert network["incidents"] == {
         r: v["incidents"] for r, v in truth["deanslist_by_region"].items()
+    }  # incidents deleted in DeansList are left out
+    assert network["behavior"] == {
+        r: v["behavior"] for r, v in truth["deanslist_by_region"].items()
     }
-    assert network["iready"] == {r: sum(v.values()) for r, v in truth["iready_by_region"].items()}
+    assert network["incidents_by_school"] == {
+        (r, school): counts["incidents"]
+        for r, schools in truth["deanslist_by_school"].items()
+        for school, counts in schools.items()
+        if counts["incidents"]
+    }
+    assert network["enrollment_records"] == {
+        a: n for a, n in truth["enrollment_records_by_action"].items() if n
+    }
+    assert network["enrollment_submissions"] == truth["enrollment_submitted_by_action"]
+    assert network["iready"] == truth["iready_diagnostics_by_region"]
+    assert network["iready_most_recent"] == truth["iready_most_recent_by_region"]
+    assert network["iready_by_school"] == {
+        f"{region}/{school}": n
+        for region, schools in truth["iready_diagnostics_by_school"].items()
+        for school, n in schools.items()
+    }
     assert network["active_staff"] == truth["staff_by_home_location"]
+    assert network["active_staff_by_school"] == truth["active_staff_by_school"]
     assert network["gl_lines"] == truth["adp_gl"]["lines"]
+    assert network["gl_lines_by_school"] == truth["adp_gl"]["lines_by_school"]
     # every SQL region's PowerSchool received its enrolled students; Paterson nothing
     for region in ("kippnewark", "kippcamden", "kippmiami"):
         assert _pushed_students(data_dir, region) == truth["students_by_region"][region]

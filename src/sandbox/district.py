@@ -26,8 +26,8 @@ from typing import Any
 
 import asyncssh
 
-from sandbox import faults, generator, http, postgres, ssh, vendors
-from sandbox.files import csv_bytes, json_bytes, secret, write_if_changed
+from sandbox import faults, generator, http, postgres, sis, ssh, vendors
+from sandbox.files import json_bytes, secret, write_if_changed
 
 SSH_USER = "teamster"
 SIS_PORT = 5432
@@ -179,10 +179,9 @@ class Sandbox:
                     db.stop()  # detaches from a daemon's cluster, stops one started here
         for region in SFTP_REGIONS:
             export = self.root / "sftp" / region / SFTP_EXPORT_DIR
-            for table, columns in postgres.SIS_DDL.items():
-                write_if_changed(
-                    export / f"{table}.csv", csv_bytes(district.sis[region][table], list(columns))
-                )
+            for table, rows in district.sis[region].items():
+                if table not in sis.NOT_EXPORTED:
+                    write_if_changed(export / f"{table}.csv", sis.export_csv(table, rows))
 
     def _publish_vendors(self, district: generator.District) -> None:
         vendors.publish(district, self.root)

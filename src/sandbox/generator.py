@@ -2,10 +2,10 @@
 
 ``World`` draws a whole school year once (every random choice happens there), and
 ``World.view(as_of)`` shows what the systems hold on a given day: rows whose events
-have happened, each with ``whenmodified`` at its latest change. Advancing the
-sandbox is a later view of the same world, so modified rows and new rows appear
-exactly as they would in a live SIS. The ground truth is computed from the view's
-rows, never from anything teamster writes.
+have happened, each in its state on that day and stamped the way PowerSchool stamps
+it (``sandbox.sis``). Advancing the sandbox is a later view of the same world, so
+modified rows and new rows appear exactly as they would in a live SIS. The ground
+truth is computed from the view's rows, never from anything teamster writes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from typing import Any
 from sandbox.calendar import SchoolYear, school_year, school_year_of
 
 # Region -> city, state, how its PowerSchool SIS is reached, and its schools:
-# (name, abbreviation, low grade, high grade); K is 0.
+# (name, abbreviation, low grade, high grade); K is 0. A school named in "tracks"
+# runs a year-round calendar: its students are split between tracks A and B, and
+# track B has days off while the school is in session.
 REGIONS: dict[str, dict[str, Any]] = {
     "kippnewark": {
         "city": "Newark",
@@ -48,6 +50,7 @@ REGIONS: dict[str, dict[str, Any]] = {
         "city": "Miami",
         "state": "FL",
         "sis": "sql",
+        "tracks": "Royalty",
         "schools": [
             ("KIPP Royalty Academy", "Royalty", 0, 5),
             ("KIPP Sunrise Academy", "Sunrise", 0, 5),
@@ -83,14 +86,39 @@ LAST_NAMES = (
     "Thompson Torres Walker Washington White Williams Wilson Young"
 ).split()
 
-# PowerSchool enroll_status codes
-ACTIVE, PRE_REGISTERED, TRANSFERRED_OUT = 0, -1, 2
-# attendance codes: (code, description, presence) ; present days have no record
+# PowerSchool's enroll_status codes. 1 marks a record entered by mistake and set
+# inactive: PowerSchool's own ADA/ADM leaves it out.
+PRE_REGISTERED, ACTIVE, INACTIVE, TRANSFERRED_OUT, GRADUATED = -1, 0, 1, 2, 3
+# Graduates move to PowerSchool's "Graduated Students" school at grade 99.
+GRADUATED_SCHOOL, GRADUATED_GRADE = 999999, 99
+# Rows nobody has touched since this day carry no transaction_date (NULL): the
+# stamp only exists on rows written since (an upgrade, in PowerSchool's history).
+STAMPED_SINCE = dt.date(2025, 7, 1)
+
+# Daily attendance codes: (code, description, presence, calculate_ada_yn,
+# calculate_adm_yn, attendance value for a full-time FTE, for a half-time FTE).
+# "P" is the school year's Present code: a day without a record counts as it. The
+# values are PowerSchool's code-to-day conversion (attendance_conversion_items).
 ATTENDANCE_CODES = [
-    ("A", "Absent Unexcused", "Absent"),
-    ("AE", "Absent Excused", "Absent"),
-    ("T", "Tardy Unexcused", "Present"),
-    ("TE", "Tardy Excused", "Present"),
+    ("P", "Present", "Present", 1, 1, 1.0, 0.5),
+    ("A", "Absent Unexcused", "Absent", 1, 1, 0.0, 0.0),
+    ("AE", "Absent Excused", "Absent", 1, 1, 0.0, 0.0),
+    ("T", "Tardy Unexcused", "Present", 1, 1, 1.0, 0.5),
+    ("TE", "Tardy Excused", "Present", 1, 1, 1.0, 0.5),
+    ("HD", "Half Day", "Present", 1, 1, 0.5, 0.25),
+    ("ISS", "In-School Suspension", "Present", 1, 1, 1.0, 0.5),
+    ("OSS", "Out-of-School Suspension", "Absent", 1, 1, 0.0, 0.0),
+    ("VL", "Virtual Learning (not counted for ADA)", "Present", 0, 1, 1.0, 0.5),
+    ("NM", "Not in Membership", "Absent", 0, 0, 0.0, 0.0),
+]
+# Beyond plain absences: (code, daily chance); excused later: A -> AE, T -> TE.
+OTHER_CODES = [
+    ("T", 0.03),
+    ("HD", 0.01),
+    ("ISS", 0.003),
+    ("OSS", 0.003),
+    ("VL", 0.005),
+    ("NM", 0.002),
 ]
 CORE_SUBJECTS = [
     ("ELA", "English Language Arts"),
@@ -99,6 +127,7 @@ CORE_SUBJECTS = [
     ("SOC", "Social Studies"),
 ]
 ELECTIVES = [("ART", "Visual Art"), ("MUS", "Music"), ("PE", "Physical Education")]
+EXCLUDED_FROM_GPA = {"PE"}
 SPED_CLASSIFICATIONS = ["SLD", "OHI", "AUT", "SLI", "MD", "ED"]
 LANGUAGES = ["English"] * 8 + ["Spanish", "Haitian Creole", "Portuguese", "Arabic"]
 ETHNICITIES = [
@@ -134,15 +163,16 @@ class Region:
     students: list[dict] = field(default_factory=list)
     cc: list[dict] = field(default_factory=list)
     absences: list[dict] = field(default_factory=list)
-    grades: list[dict] = field(default_factory=list)  # one per cc and quarter
+    grades: list[dict] = field(default_factory=list)  # one per cc and quarter of its term
     prior_grades: list[dict] = field(default_factory=list)
     logs: list[dict] = field(default_factory=list)
+    track_days_off: set[dt.date] = field(default_factory=set)  # track B's days off
 
     def attending(self) -> list[dict]:
         """Students who attend a school of the region this year (at some point): what
-        DeansList, i-Ready and Enrollment know about. Excludes pre-registrations for
-        next year (and, as the SIS grows them, graduates and invalid records)."""
-        return [s for s in self.students if not s["pre_registered"]]
+        DeansList, i-Ready and Enrollment know about. Leaves out pre-registrations for
+        next year, last year's graduates and records entered by mistake."""
+        return [s for s in self.students if s["kind"] in ("enrolled", "late", "withdrawn")]
 
 
 class World:
@@ -156,11 +186,18 @@ class World:
         self.year = school_year(
             start_year if start_year is not None else school_year_of(DEFAULT_AS_OF)
         )
+        self.prior_years = [school_year(self.year.start_year - k) for k in (1, 2)]
         self.school_days = self.year.school_days()
         self.quarters = self.year.quarters()
         self.regions = {
             name: self._region(name, i, plan) for i, (name, plan) in enumerate(REGIONS.items())
         }
+
+    @property
+    def semesters(self) -> list[tuple[str, dt.date, dt.date]]:
+        """(name, first day, last day) of S1 and S2: two quarters each."""
+        q = self.quarters
+        return [("S1", q[0][1], q[1][2]), ("S2", q[2][1], q[3][2])]
 
     # --- drawing the year -------------------------------------------------------------
 
@@ -169,6 +206,7 @@ class World:
         region = Region(name, index, plan, self.year)
         base = (index + 1) * 100  # school numbers never collide across regions
         for i, (school_name, abbreviation, low, high) in enumerate(plan["schools"]):
+            edited = rng.random() < 0.5  # the others were last written before the stamp
             region.schools.append(
                 {
                     "id": i + 1,
@@ -180,12 +218,33 @@ class World:
                     "high_grade": high,
                     "schoolcity": plan["city"],
                     "schoolstate": plan["state"],
-                    "whenmodified": _ts(
-                        self.year.first_day - dt.timedelta(days=rng.randrange(60, 400)), rng
-                    ),
+                    "tracks": plan.get("tracks") == abbreviation,
+                    "modified": _ts(self.year.first_day - dt.timedelta(rng.randrange(20, 300)), rng)
+                    if edited
+                    else None,
                 }
             )
+        region.schools.append(
+            {
+                "id": len(plan["schools"]) + 1,
+                "dcid": 1000 + len(plan["schools"]) + 1,
+                "school_number": GRADUATED_SCHOOL,
+                "name": "Graduated Students",
+                "abbreviation": "Grad",
+                "low_grade": GRADUATED_GRADE,
+                "high_grade": GRADUATED_GRADE,
+                "schoolcity": plan["city"],
+                "schoolstate": plan["state"],
+                "tracks": False,
+                "modified": None,
+            }
+        )
+        if any(s["tracks"] for s in region.schools):
+            spring = [d for d in self.school_days if d.month in (3, 4, 5)]
+            region.track_days_off = set(rng.sample(spring, 5))
         self._students(region, rng)
+        self._graduates(region, rng)
+        self._invalid_records(region, rng)
         self._staff(region, rng)
         self._courses_and_sections(region, rng)
         self._attendance(region, rng)
@@ -193,14 +252,20 @@ class World:
         self._logs(region, rng)
         return region
 
+    def real_schools(self, region: Region) -> list[dict]:
+        return [s for s in region.schools if s["school_number"] != GRADUATED_SCHOOL]
+
     def _students(self, region: Region, rng: random.Random) -> None:
         days = self.school_days
         first, last = self.year.first_day, self.year.last_day
+        schools = self.real_schools(region)
         n = max(1, round(STUDENTS_PER_REGION_AT_SCALE_1 * self.scale))
         for i in range(n):
-            school = region.schools[rng.randrange(len(region.schools))]
+            school = schools[rng.randrange(len(schools))]
             grade = rng.randint(school["low_grade"], school["high_grade"])
             roll = rng.random()
+            returning = grade > school["low_grade"] and rng.random() < 0.85
+            years_here = grade - school["low_grade"] if returning else 0
             student = {
                 "id": i + 1,
                 "dcid": 50000 + i + 1,
@@ -216,39 +281,133 @@ class World:
                 "ethnicity": rng.choice(ETHNICITIES)[0],
                 "entrydate": first,
                 "exitdate": last + dt.timedelta(days=1),
-                "created": first - dt.timedelta(days=rng.randrange(30, 200)),
+                # a returning student's record dates from the year they arrived
+                "created": dt.date(first.year - years_here, 6, 1)
+                - dt.timedelta(days=rng.randrange(0, 90)),
+                "kind": "enrolled",
                 "withdrawn": None,
                 "pre_registered": False,
                 "absence_rate": min(0.6, rng.betavariate(1.2, 14)),
                 "ability": rng.gauss(80, 9),
-                "returning": grade > school["low_grade"] and rng.random() < 0.85,
+                "returning": returning,
+                "part_time": rng.random() < 0.03,
+                "track": rng.choice("AB") if school["tracks"] else None,
                 "iep": rng.choice(SPED_CLASSIFICATIONS) if rng.random() < 0.16 else "",
                 "lep": rng.random() < 0.12,
                 "c504": rng.random() < 0.03,
                 "language": rng.choice(LANGUAGES),
-                # dates when a clerk edits the record (address, phone...): whenmodified moves
+                # dates when a clerk edits the record (address, phone...): the stamp moves
                 "edits": sorted(rng.choice(days) for _ in range(rng.randrange(0, 3))),
+                # how the district's staff typed the flags (PowerSchool keeps the text)
+                "lep_spelling": rng.choice(["Y", "YES", "1"]),
+                "non_lep_spelling": rng.choice(["N", "NO", "0", "", None]),
+                # NJ's state 504 field is filled for some students before reporting
+                "state_504_filled": rng.random() < 0.5,
             }
             if roll < 0.10:  # withdraws during the year
+                student["kind"] = "withdrawn"
                 student["withdrawn"] = days[rng.randrange(10, len(days) - 5)]
             elif roll < 0.13:  # joins after the first day
+                student["kind"] = "late"
                 student["entrydate"] = days[rng.randrange(5, len(days) - 20)]
                 student["created"] = student["entrydate"] - dt.timedelta(days=rng.randrange(1, 7))
                 student["returning"] = False
             elif roll < 0.15:  # registers during the year for next year
+                student["kind"] = "prereg"
                 student["pre_registered"] = True
                 student["entrydate"] = dt.date(first.year + 1, 9, 3)
                 student["exitdate"] = dt.date(first.year + 2, 6, 19)
                 student["created"] = days[rng.randrange(len(days))]
                 student["returning"] = False
+                student["track"] = None
             region.students.append(student)
+
+    def _graduates(self, region: Region, rng: random.Random) -> None:
+        """Last year's seniors: at PowerSchool's Graduated Students school, grade 99,
+        their senior year kept as a re-enrollment."""
+        prior = self.prior_years[0]
+        for school in self.real_schools(region):
+            if school["high_grade"] != 12:
+                continue
+            seniors = sum(
+                1
+                for s in region.students
+                if s["schoolid"] == school["school_number"] and s["grade_level"] == 12
+            )
+            for _ in range(max(1, seniors)):
+                n = len(region.students) + 1
+                region.students.append(
+                    {
+                        "id": n,
+                        "dcid": 50000 + n,
+                        "student_number": (region.index + 1) * 1_000_000 + n,
+                        "state_studentnumber": str(rng.randrange(10**9, 10**10)),
+                        "first_name": rng.choice(FIRST_NAMES),
+                        "last_name": rng.choice(LAST_NAMES),
+                        "schoolid": GRADUATED_SCHOOL,
+                        "graduated_schoolid": school["school_number"],
+                        "grade_level": GRADUATED_GRADE,
+                        "senior_school": school["school_number"],
+                        "dob": dt.date(prior.start_year - 17, 9, 1)
+                        + dt.timedelta(days=rng.randrange(365)),
+                        "gender": rng.choice("MF"),
+                        "ethnicity": rng.choice(ETHNICITIES)[0],
+                        "entrydate": prior.last_day + dt.timedelta(days=1),
+                        "exitdate": prior.last_day + dt.timedelta(days=1),
+                        "created": dt.date(prior.start_year - 3, 6, 1),
+                        "graduated_on": prior.last_day + dt.timedelta(days=1),
+                        "kind": "graduate",
+                        "withdrawn": None,
+                        "pre_registered": False,
+                        "absence_rate": 0.0,
+                        "ability": rng.gauss(80, 9),
+                        "returning": False,
+                        "part_time": False,
+                        "track": None,
+                        "iep": "",
+                        "lep": False,
+                        "c504": False,
+                        "language": rng.choice(LANGUAGES),
+                        "edits": [],
+                        "lep_spelling": "Y",
+                        "non_lep_spelling": "N",
+                        "state_504_filled": False,
+                    }
+                )
+
+    def _invalid_records(self, region: Region, rng: random.Random) -> None:
+        """Records a clerk created by mistake (a student entered twice), used for a few
+        days, then set inactive (enroll_status 1): they must count nowhere."""
+        days = self.school_days
+        enrolled = [s for s in region.students if s["kind"] == "enrolled"]
+        for original in rng.sample(enrolled, max(1, len(enrolled) // 100)):
+            start = rng.randrange(2, 60)
+            n = len(region.students) + 1
+            region.students.append(
+                original
+                | {
+                    "id": n,
+                    "dcid": 50000 + n,
+                    "student_number": (region.index + 1) * 1_000_000 + n,
+                    "entrydate": days[start],
+                    "exitdate": days[start + rng.randrange(3, 8)],
+                    "created": days[start] - dt.timedelta(days=1),
+                    "kind": "invalid",
+                    "returning": False,
+                    "iep": "",
+                    "lep": False,
+                    "c504": False,
+                    "edits": [],
+                    "absence_rate": 0.3,
+                }
+            )
 
     def _staff(self, region: Region, rng: random.Random) -> None:
         by_school: dict[int, int] = {}
         for s in region.students:
             by_school[s["schoolid"]] = by_school.get(s["schoolid"], 0) + 1
         next_id = 1
-        for school in region.schools:
+        for school in self.real_schools(region):
             teachers = max(
                 4, math.ceil(by_school.get(school["school_number"], 0) / STUDENTS_PER_TEACHER)
             )
@@ -260,6 +419,7 @@ class World:
                     if rng.random() < 0.06
                     else None
                 )
+                hired = self.year.first_day - dt.timedelta(days=rng.randrange(20, 2000))
                 region.staff.append(
                     {
                         "users_dcid": 7000 + next_id,
@@ -272,7 +432,7 @@ class World:
                         "homeschoolid": school["school_number"],
                         "is_teacher": k < teachers,
                         "left": leaves,
-                        "hired": self.year.first_day - dt.timedelta(days=rng.randrange(20, 2000)),
+                        "hired": hired,
                         "adp_position_id": f"{region.name[4:7].upper()}{next_id:06d}",
                         "title": "Teacher"
                         if k < teachers
@@ -289,6 +449,13 @@ class World:
                 next_id += 1
 
     def _courses_and_sections(self, region: Region, rng: random.Random) -> None:
+        """Core courses meet all year; electives one semester each. Some students
+        swap sections once (PowerSchool marks the dropped enrollment with negative
+        section and term ids); a student who leaves school has every enrollment that
+        is still running ended the same way, on the exit date."""
+        year_term, (s1, s2) = self.year.yearid * 100, self.semesters
+        semester_terms = {"S1": (year_term + 1, s1), "S2": (year_term + 2, s2)}
+        end_of_year = self.year.last_day + dt.timedelta(days=1)
         number = 1
         for grade in range(0, 13):
             for code, name in CORE_SUBJECTS + ELECTIVES:
@@ -303,6 +470,9 @@ class World:
                         "credittype": code,
                         "grade": grade,
                         "elective": (code, name) in ELECTIVES,
+                        "modified": _ts(self.year.first_day - dt.timedelta(40), rng)
+                        if rng.random() < 0.2
+                        else None,
                     }
                 )
                 number += 1
@@ -312,16 +482,24 @@ class World:
             if member["is_teacher"]:
                 teachers_by_school.setdefault(member["homeschoolid"], []).append(member)
         students_by_school_grade: dict[tuple[int, int], list[dict]] = {}
-        for s in region.students:
-            if not s["pre_registered"]:
-                students_by_school_grade.setdefault((s["schoolid"], s["grade_level"]), []).append(s)
+        for s in region.attending():
+            students_by_school_grade.setdefault((s["schoolid"], s["grade_level"]), []).append(s)
         section_id, cc_id = 1, 1
         for (schoolid, grade), roster in sorted(students_by_school_grade.items()):
             teachers = teachers_by_school[schoolid]
             count = math.ceil(len(roster) / STUDENTS_PER_SECTION)
-            subjects = CORE_SUBJECTS + [ELECTIVES[grade % len(ELECTIVES)]]
-            for code, _ in subjects:
+            offerings = [(code, year_term, None) for code, _ in CORE_SUBJECTS] + [
+                (ELECTIVES[(grade + k) % len(ELECTIVES)][0], *semester_terms[name])
+                for k, name in enumerate(("S1", "S2"))
+            ]
+            for code, termid, semester in offerings:
                 course = courses[(grade, code)]
+                start, end = (
+                    (self.year.first_day, end_of_year)
+                    if semester is None
+                    else (semester[1], semester[2] + dt.timedelta(days=1))
+                )
+                group = []
                 for k in range(count):
                     teacher = teachers[(section_id + k) % len(teachers)]
                     section = {
@@ -330,49 +508,119 @@ class World:
                         "course_number": course["course_number"],
                         "section_number": str(k + 1),
                         "schoolid": schoolid,
-                        "termid": self.year.yearid * 100,
+                        "termid": termid,
                         "teacher": teacher["schoolstaff_id"],
                         "grade": grade,
+                        "course": course,
+                        "first_day": start,
+                        "end": end,
                         "created": self.year.first_day - dt.timedelta(days=rng.randrange(10, 60)),
                     }
                     region.sections.append(section)
+                    group.append(section)
+                    section_id += 1
+                rows: list[dict] = []
+                for k, section in enumerate(group):
                     for s in roster[k::count]:
-                        region.cc.append(
+                        entered = max(s["entrydate"], start)
+                        if entered >= end:
+                            continue  # joined after this semester ended
+                        rows.append(
                             {
                                 "id": cc_id,
                                 "dcid": 80000 + cc_id,
                                 "studentid": s["id"],
-                                "sectionid": section_id,
+                                "section": section,
                                 "schoolid": schoolid,
-                                "termid": section["termid"],
-                                "course_number": course["course_number"],
-                                "section_number": section["section_number"],
-                                "dateenrolled": s["entrydate"],
-                                "dateleft": s["withdrawn"] or self.year.last_day + dt.timedelta(1),
+                                "dateenrolled": entered,
+                                "dateleft": end,
+                                "dropped_on": None,
                                 "student": s,
                                 "course": course,
+                                "created": s["created"],
                             }
                         )
                         cc_id += 1
-                    section_id += 1
+                region.cc.extend(rows)
+                cc_id = self._swaps(region, rng, group, rows, cc_id)
+        self._exits(region)
+
+    def _swaps(
+        self, region: Region, rng: random.Random, group: list[dict], rows: list[dict], cc_id: int
+    ) -> int:
+        """A schedule change: a student moves to another section of the same course, or
+        leaves the course when it has one section."""
+        for row in rows:
+            if rng.random() >= 0.04:
+                continue
+            s, section = row["student"], row["section"]
+            days = [
+                d
+                for d in self.school_days
+                if row["dateenrolled"] < d < row["dateleft"]
+                and (s["withdrawn"] is None or d < s["withdrawn"])
+            ]
+            if len(days) < 10:
+                continue
+            day = days[rng.randrange(3, len(days) - 3)]
+            row["dateleft"] = day
+            row["dropped_on"] = day
+            if len(group) < 2:
+                continue
+            other = group[(group.index(section) + 1) % len(group)]
+            region.cc.append(
+                row
+                | {
+                    "id": cc_id,
+                    "dcid": 80000 + cc_id,
+                    "section": other,
+                    "dateenrolled": day,
+                    "dateleft": other["end"],
+                    "dropped_on": None,
+                    "created": day - dt.timedelta(days=1),
+                }
+            )
+            cc_id += 1
+        return cc_id
+
+    def _exits(self, region: Region) -> None:
+        """Withdrawn students: enrollments running on the exit date end then (dropped);
+        ones that would start later are removed, as PowerSchool's exit does."""
+        kept = []
+        for row in region.cc:
+            left = row["student"]["withdrawn"]
+            if left is not None:
+                if row["dateenrolled"] >= left:
+                    continue
+                if row["dateleft"] > left:
+                    row["dateleft"] = left
+                    row["dropped_on"] = left
+            kept.append(row)
+        region.cc = kept
 
     def _attendance(self, region: Region, rng: random.Random) -> None:
         next_id = 1
         for s in region.students:
-            if s["pre_registered"]:
+            if s["kind"] not in ("enrolled", "late", "withdrawn", "invalid"):
                 continue
-            end = s["withdrawn"] or self.year.last_day + dt.timedelta(days=1)
+            end = s["withdrawn"] or s["exitdate"]
             for day in self.school_days:
                 if day < s["entrydate"] or day >= end:
                     continue
+                if s["track"] == "B" and day in region.track_days_off:
+                    continue  # off track: no attendance is taken
+                code, excused = None, None
                 r = rng.random()
                 if r < s["absence_rate"]:
-                    excused_later = rng.random() < 0.25
-                    code = "A"
-                elif r < s["absence_rate"] + 0.04:
-                    excused_later = False
-                    code = "T"
+                    code, excused = "A", "AE"
                 else:
+                    r -= s["absence_rate"]
+                    for other, chance in OTHER_CODES:
+                        if r < chance:
+                            code, excused = other, "TE" if other == "T" else None
+                            break
+                        r -= chance
+                if code is None:
                     continue
                 recorded = _ts(day, rng, 8, 11)
                 region.absences.append(
@@ -384,9 +632,10 @@ class World:
                         "att_date": day,
                         "code": code,
                         "recorded": recorded,
-                        # a note arrives later and the absence becomes excused
+                        # a note arrives later and the record becomes excused
+                        "excused_code": excused,
                         "excused_at": recorded + dt.timedelta(days=rng.randrange(1, 6), hours=2)
-                        if excused_later
+                        if excused and rng.random() < 0.25
                         else None,
                     }
                 )
@@ -394,8 +643,10 @@ class World:
 
     def _grades(self, region: Region, rng: random.Random) -> None:
         for row in region.cc:
-            student = row["student"]
-            for q, (storecode, _, _) in enumerate(self.quarters):
+            student, section = row["student"], row["section"]
+            for q, (storecode, start, end) in enumerate(self.quarters):
+                if end < section["first_day"] or start >= section["end"]:
+                    continue  # not a quarter of this section's term
                 region.grades.append(
                     {
                         "cc": row,
@@ -405,35 +656,43 @@ class World:
                             40.0, min(100.0, round(rng.gauss(student["ability"], 6), 1))
                         ),
                         "drift": round(rng.uniform(-1.5, 1.5), 2),
+                        # a teacher has not graded this student yet in the running quarter
+                        "ungraded_until": start + dt.timedelta(days=rng.randrange(7, 21))
+                        if rng.random() < 0.05
+                        else None,
                     }
                 )
         prior_id = 1
         for s in region.students:
-            if not s["returning"]:
-                continue
-            for code, name in CORE_SUBJECTS:
-                grade = s["grade_level"] - 1
-                region.prior_grades.append(
-                    {
-                        "dcid": 600000 + prior_id,
-                        "studentid": s["id"],
-                        "schoolid": s["schoolid"],
-                        "grade_level": grade,
-                        "course_number": f"{code}{'K' if grade == 0 else f'{grade:02d}'}",
-                        "course_name": f"{name}",
-                        "storecode": "Y1",
-                        "termid": (self.year.yearid - 1) * 100,
-                        "percent": max(40.0, min(100.0, round(rng.gauss(s["ability"], 6), 1))),
-                        "stored": _ts(dt.date(self.year.start_year, 6, 24), rng),
-                    }
-                )
-                prior_id += 1
+            history: list[tuple[int, int, int]] = []  # (years back, grade, school)
+            if s["kind"] == "graduate":
+                history = [(1, 12, s["senior_school"])]
+            elif s["returning"] and s["kind"] != "invalid":
+                history = [(1, s["grade_level"] - 1, s["schoolid"])]
+                if s["grade_level"] - 2 >= 0 and s["created"].year < self.year.start_year - 1:
+                    history.append((2, s["grade_level"] - 2, s["schoolid"]))
+            for back, grade, school in history:
+                year = self.prior_years[back - 1]
+                for code, name in CORE_SUBJECTS:
+                    region.prior_grades.append(
+                        {
+                            "dcid": 600000 + prior_id,
+                            "studentid": s["id"],
+                            "schoolid": school,
+                            "grade_level": grade,
+                            "course_number": f"{code}{'K' if grade == 0 else f'{grade:02d}'}",
+                            "course_name": name,
+                            "credit_hours": 1.0 if grade >= 9 else 0.0,
+                            "termid": year.yearid * 100,
+                            "percent": max(40.0, min(100.0, round(rng.gauss(s["ability"], 6), 1))),
+                            "stored": _ts(year.last_day + dt.timedelta(days=6), rng),
+                        }
+                    )
+                    prior_id += 1
 
     def _logs(self, region: Region, rng: random.Random) -> None:
         next_id = 1
-        for s in region.students:
-            if s["pre_registered"]:
-                continue
+        for s in region.attending():
             for _ in range(rng.randrange(0, 4)):
                 day = rng.choice(self.school_days)
                 if day < s["entrydate"]:
@@ -444,7 +703,6 @@ class World:
                         "id": next_id,
                         "dcid": 700000 + next_id,
                         "studentid": s["id"],
-                        "schoolid": s["schoolid"],
                         "logtypeid": logtype,
                         "subject": subject,
                         "entry_date": day,
@@ -458,11 +716,11 @@ class World:
     # --- what the systems hold on a given day ----------------------------------------
 
     def view(self, as_of: dt.date) -> District:
-        from sandbox import vendors
+        from sandbox import sis, vendors
 
         district = District(seed=self.seed, scale=self.scale, as_of=as_of, year=self.year)
         for name, region in self.regions.items():
-            district.sis[name] = sis_view(self, region, as_of)
+            district.sis[name] = sis.view(self, region, as_of)
         vendors.fill(self, district)
         return district
 
@@ -478,8 +736,8 @@ class District:
     sis: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     deanslist: dict[str, dict[int, dict[str, list[dict]]]] = field(default_factory=dict)
     iready: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
-    adp_gl: dict[dt.date, list[dict]] = field(default_factory=dict)
-    adp_roster: list[dict] = field(default_factory=list)
+    adp_gl: dict[str, list[dict]] = field(default_factory=dict)  # payroll file name -> lines
+    adp_workers: list[dict] = field(default_factory=list)  # Workforce Now worker objects
     sheets: dict[str, dict[str, Any]] = field(default_factory=dict)
     enrollment_actions: list[dict] = field(default_factory=list)
     enrollment_submissions: dict[int, list[dict]] = field(default_factory=dict)
@@ -494,456 +752,3 @@ def generate(seed: int = 7, scale: float = 1.0, as_of: dt.date | None = None) ->
     """The district on ``as_of`` (default 2026-11-30); same inputs, same rows."""
     as_of = as_of or DEFAULT_AS_OF
     return World(seed, scale, school_year_of(as_of)).view(as_of)
-
-
-def sis_view(world: World, region: Region, as_of: dt.date) -> dict[str, list[dict]]:
-    """PowerSchool's tables on ``as_of``."""
-    year = world.year
-    cutoff = _at(as_of + dt.timedelta(days=1), 0)  # everything up to the end of as_of
-    first = year.first_day
-    yid = year.yearid
-    t: dict[str, list[dict]] = {}
-    t["schools"] = [dict(s) for s in region.schools]
-
-    students, core, nj, userfields, reenroll, spenroll = [], [], [], [], [], []
-    visible: set[int] = set()
-    for s in region.students:
-        if _at(s["created"]) >= cutoff:
-            continue
-        visible.add(s["id"])
-        status, exitdate = (PRE_REGISTERED if s["pre_registered"] else ACTIVE), s["exitdate"]
-        changes = [_at(s["created"], 9)] + [_at(d, 13) for d in s["edits"]]
-        if s["withdrawn"] and s["withdrawn"] <= as_of:
-            status, exitdate = TRANSFERRED_OUT, s["withdrawn"]
-            changes.append(_at(s["withdrawn"], 15))
-        whenmodified = max(c for c in changes if c < cutoff)
-        students.append(
-            {
-                "id": s["id"],
-                "dcid": s["dcid"],
-                "student_number": s["student_number"],
-                "state_studentnumber": s["state_studentnumber"],
-                "first_name": s["first_name"],
-                "last_name": s["last_name"],
-                "schoolid": s["schoolid"],
-                "grade_level": s["grade_level"],
-                "enroll_status": status,
-                "entrydate": s["entrydate"],
-                "exitdate": exitdate,
-                "dob": s["dob"],
-                "gender": s["gender"],
-                "ethnicity": s["ethnicity"],
-                "whenmodified": whenmodified,
-            }
-        )
-        created = _at(s["created"], 9)
-        core.append(
-            {
-                "dcid": 90000 + s["id"],
-                "studentsdcid": s["dcid"],
-                "primarylanguage": s["language"],
-                "lep_status": "Y" if s["lep"] else "N",
-                "whenmodified": created,
-            }
-        )
-        nj.append(
-            {
-                "studentsdcid": s["dcid"],
-                "specialed_classification": s["iep"] or None,
-                "iepbegin_date": s["entrydate"] if s["iep"] else None,
-                "iepend_date": dt.date(first.year + 1, 6, 30) if s["iep"] else None,
-                "whenmodified": created,
-            }
-        )
-        userfields.append(
-            {
-                "studentsdcid": s["dcid"],
-                "c_504_status": "Y" if s["c504"] else "N",
-                "whenmodified": created,
-            }
-        )
-        if s["returning"]:
-            reenroll.append(
-                {
-                    "id": s["id"],
-                    "dcid": 100000 + s["id"],
-                    "studentid": s["id"],
-                    "schoolid": s["schoolid"],
-                    "grade_level": s["grade_level"] - 1,
-                    "entrydate": dt.date(first.year - 1, 9, 3),
-                    "exitdate": dt.date(first.year, 6, 19),
-                    "entrycode": "R1",
-                    "exitcode": "E1",
-                    "whenmodified": _at(dt.date(first.year, 6, 20), 16),
-                }
-            )
-        withdrawn = s["withdrawn"] is not None and s["withdrawn"] <= as_of
-        for program, flag in ((1, s["iep"]), (2, s["lep"])):
-            if flag and not s["pre_registered"]:
-                spenroll.append(
-                    {
-                        "id": s["id"] * 10 + program,
-                        "dcid": 110000 + s["id"] * 10 + program,
-                        "studentid": s["id"],
-                        "programid": program,
-                        "schoolid": s["schoolid"],
-                        "gradelevel": s["grade_level"],
-                        "enter_date": s["entrydate"],
-                        "exit_date": s["withdrawn"]
-                        if withdrawn
-                        else dt.date(first.year + 1, 6, 30),
-                        "whenmodified": _at(s["withdrawn"], 15) if withdrawn else created,
-                    }
-                )
-    t["students"] = students
-    t["studentcorefields"] = core
-    t["s_nj_stu_x"] = nj
-    t["u_studentsuserfields"] = userfields
-    t["reenrollments"] = reenroll
-    t["spenrollments"] = spenroll
-
-    users, schoolstaff = [], []
-    for m in region.staff:
-        left = m["left"] is not None and m["left"] <= as_of
-        created = _at(m["hired"], 10)
-        users.append(
-            {
-                "dcid": m["users_dcid"],
-                "first_name": m["first_name"],
-                "last_name": m["last_name"],
-                "email_addr": m["email_addr"],
-                "teachernumber": m["teachernumber"],
-                "loginid": m["loginid"],
-                "homeschoolid": m["homeschoolid"],
-                "whenmodified": _at(m["left"], 16) if left else created,
-            }
-        )
-        schoolstaff.append(
-            {
-                "id": m["schoolstaff_id"],
-                "dcid": m["schoolstaff_id"] + 100000,
-                "users_dcid": m["users_dcid"],
-                "schoolid": m["homeschoolid"],
-                "status": 2 if left else 1,
-                "staffstatus": 1 if m["is_teacher"] else 2,
-                "whenmodified": _at(m["left"], 16) if left else created,
-            }
-        )
-    t["users"] = users
-    t["schoolstaff"] = schoolstaff
-
-    t["courses"] = [
-        {
-            k: c[k]
-            for k in ("id", "dcid", "course_number", "course_name", "credit_hours", "credittype")
-        }
-        | {"whenmodified": _at(first - dt.timedelta(days=90))}
-        for c in region.courses
-    ]
-    t["sections"] = [
-        {
-            k: s[k]
-            for k in (
-                "id",
-                "dcid",
-                "course_number",
-                "section_number",
-                "schoolid",
-                "termid",
-                "teacher",
-            )
-        }
-        | {"whenmodified": _at(s["created"], 11)}
-        for s in region.sections
-    ]
-    t["cc"] = [
-        {
-            k: c[k]
-            for k in (
-                "id",
-                "dcid",
-                "studentid",
-                "sectionid",
-                "schoolid",
-                "termid",
-                "course_number",
-                "section_number",
-                "dateenrolled",
-            )
-        }
-        | {
-            "dateleft": c["dateleft"]
-            if c["dateleft"] <= as_of
-            else year.last_day + dt.timedelta(days=1),
-            "whenmodified": _at(c["dateleft"], 15)
-            if c["dateleft"] <= as_of
-            else _at(c["student"]["created"], 9),
-        }
-        for c in region.cc
-        if c["studentid"] in visible
-    ]
-
-    terms, termbins = [], []
-    for school in region.schools:
-        sid = school["school_number"]
-        terms.append(
-            {
-                "id": yid * 100,
-                "dcid": yid * 1000 + sid,
-                "name": f"{year.start_year}-{year.start_year + 1}",
-                "abbreviation": f"{year.start_year % 100}-{(year.start_year + 1) % 100}",
-                "firstday": first,
-                "lastday": year.last_day,
-                "yearid": yid,
-                "schoolid": sid,
-                "portion": 1,
-                "whenmodified": _at(dt.date(year.start_year, 6, 1)),
-            }
-        )
-        for q, (code, start, end) in enumerate(world.quarters):
-            termbins.append(
-                {
-                    "id": yid * 100 + q + 1,
-                    "dcid": sid * 1000 + q + 1,
-                    "termid": yid * 100,
-                    "schoolid": sid,
-                    "storecode": code,
-                    "date1": start,
-                    "date2": end,
-                    "whenmodified": _at(dt.date(year.start_year, 6, 1)),
-                }
-            )
-    t["terms"] = terms
-    t["termbins"] = termbins
-
-    t["calendar_day"] = []
-    in_session = set(world.school_days)
-    n = 1
-    for school in region.schools:
-        day = first
-        while day <= year.last_day:
-            if day.weekday() < 5:
-                on = 1 if day in in_session else 0
-                t["calendar_day"].append(
-                    {
-                        "id": n,
-                        "dcid": 200000 + n,
-                        "schoolid": school["school_number"],
-                        "date_value": day,
-                        "insession": on,
-                        "membershipvalue": float(on),
-                        "whenmodified": _at(dt.date(year.start_year, 6, 1)),
-                    }
-                )
-                n += 1
-            day += dt.timedelta(days=1)
-
-    codes = []
-    for school in region.schools:
-        for k, (code, description, presence) in enumerate(ATTENDANCE_CODES):
-            codes.append(
-                {
-                    "id": school["school_number"] * 10 + k + 1,
-                    "dcid": school["school_number"] * 10 + k + 1,
-                    "schoolid": school["school_number"],
-                    "yearid": yid,
-                    "att_code": code,
-                    "description": description,
-                    "presence_status_cd": presence,
-                    "calculate_ada_yn": 1,
-                    "whenmodified": _at(dt.date(year.start_year, 6, 1)),
-                }
-            )
-    t["attendance_code"] = codes
-    code_id = {(c["schoolid"], c["att_code"]): c["id"] for c in codes}
-
-    attendance = []
-    for a in region.absences:
-        if a["recorded"] >= cutoff:
-            continue
-        code, modified = a["code"], a["recorded"]
-        if a["excused_at"] is not None and a["excused_at"] < cutoff:
-            code, modified = "AE", a["excused_at"]
-        attendance.append(
-            {
-                "id": a["id"],
-                "dcid": a["dcid"],
-                "studentid": a["studentid"],
-                "schoolid": a["schoolid"],
-                "att_date": a["att_date"],
-                "attendance_codeid": code_id[(a["schoolid"], code)],
-                "att_mode_code": "ATT_ModeDaily",
-                "yearid": yid,
-                "transaction_date": a["recorded"],
-                "whenmodified": modified,
-            }
-        )
-    t["attendance"] = attendance
-
-    stored, progress = [], []
-    for g in region.grades:
-        row = g["cc"]
-        storecode, start, end = world.quarters[g["quarter"]]
-        if start > as_of or row["dateenrolled"] > end or row["studentid"] not in visible:
-            continue
-        if row["dateleft"] <= start:
-            continue
-        # teachers post grades on Fridays: the grade moves only when whenmodified does
-        updated = _at(_last_friday(min(as_of, end), start), 17)
-        weeks_left = max(0, (end - updated.date()).days // 7)
-        percent = round(max(0.0, min(100.0, g["percent"] - g["drift"] * weeks_left)), 1)
-        progress.append(
-            {
-                "id": row["id"] * 10 + g["quarter"],
-                "dcid": 900000 + row["id"] * 10 + g["quarter"],
-                "studentid": row["studentid"],
-                "sectionid": row["sectionid"],
-                "finalgradename": storecode,
-                "grade": _letter(percent),
-                "percent": percent,
-                "startdate": start,
-                "enddate": end,
-                "lastgradeupdate": updated,
-                "transaction_date": updated,
-                "whenmodified": updated,
-            }
-        )
-        stored_on = end + dt.timedelta(days=3)
-        if stored_on <= as_of:
-            stored.append(
-                {
-                    "dcid": 950000 + row["id"] * 10 + g["quarter"],
-                    "studentid": row["studentid"],
-                    "schoolid": row["schoolid"],
-                    "termid": yid * 100 + g["quarter"] + 1,
-                    "storecode": storecode,
-                    "grade_level": row["course"]["grade"],
-                    "course_number": row["course_number"],
-                    "course_name": row["course"]["course_name"],
-                    "grade": _letter(g["percent"]),
-                    "percent": g["percent"],
-                    "gpa_points": _gpa(g["percent"]),
-                    "earnedcrhrs": row["course"]["credit_hours"] / 4,
-                    "datestored": stored_on,
-                    "transaction_date": _at(stored_on, 18),
-                    "whenmodified": _at(stored_on, 18),
-                }
-            )
-    for p in region.prior_grades:
-        if p["studentid"] in visible:
-            stored.append(
-                {
-                    "dcid": p["dcid"],
-                    "studentid": p["studentid"],
-                    "schoolid": p["schoolid"],
-                    "termid": p["termid"],
-                    "storecode": "Y1",
-                    "grade_level": p["grade_level"],
-                    "course_number": p["course_number"],
-                    "course_name": p["course_name"],
-                    "grade": _letter(p["percent"]),
-                    "percent": p["percent"],
-                    "gpa_points": _gpa(p["percent"]),
-                    "earnedcrhrs": 0.0,
-                    "datestored": p["stored"].date(),
-                    "transaction_date": p["stored"],
-                    "whenmodified": p["stored"],
-                }
-            )
-    t["storedgrades"] = stored
-    t["pgfinalgrades"] = progress
-
-    t["log"] = [
-        {k: v for k, v in entry.items() if k != "created"} | {"whenmodified": entry["created"]}
-        for entry in region.logs
-        if entry["created"] < cutoff
-    ]
-    t["gen"] = [
-        {
-            "id": k + 1,
-            "dcid": 500 + k + 1,
-            "cat": "ethnicity",
-            "name": code,
-            "value": description,
-            "yearid": 0,
-            "whenmodified": _at(dt.date(2015, 7, 1)),
-        }
-        for k, (code, description) in enumerate(ETHNICITIES)
-    ]
-    t.update(_schedule_tables(region, yid, _at(dt.date(year.start_year, 6, 1))))
-    return t
-
-
-def _schedule_tables(region: Region, yid: int, modified: dt.datetime) -> dict[str, list[dict]]:
-    """The master-schedule lookups of each school: periods, cycle days, bells, FTE."""
-    out: dict[str, list[dict]] = {"period": [], "cycle_day": [], "bell_schedule": [], "fte": []}
-    for school in region.schools:
-        sid = school["school_number"]
-        for n in range(1, 9):
-            out["period"].append(
-                {
-                    "id": sid * 100 + n,
-                    "dcid": sid * 100 + n,
-                    "schoolid": sid,
-                    "year_id": yid,
-                    "period_number": n,
-                    "name": f"Period {n}",
-                    "abbreviation": f"P{n}",
-                    "sort_order": n,
-                    "whenmodified": modified,
-                }
-            )
-        for n, letter in enumerate("ABCDE", start=1):
-            out["cycle_day"].append(
-                {
-                    "id": sid * 10 + n,
-                    "dcid": sid * 10 + n,
-                    "schoolid": sid,
-                    "year_id": yid,
-                    "day_number": n,
-                    "letter": letter,
-                    "abbreviation": f"{letter}-Day",
-                    "day_name": f"Day {letter}",
-                    "whenmodified": modified,
-                }
-            )
-        for n, name in enumerate(("Regular Day", "Early Dismissal"), start=1):
-            out["bell_schedule"].append(
-                {
-                    "id": sid * 10 + n,
-                    "dcid": sid * 10 + n,
-                    "schoolid": sid,
-                    "year_id": yid,
-                    "name": name,
-                    "attendance_conversion_id": 1,
-                    "whenmodified": modified,
-                }
-            )
-        out["fte"].append(
-            {
-                "id": sid,
-                "dcid": sid,
-                "schoolid": sid,
-                "yearid": yid,
-                "name": "Full Time",
-                "description": "Full-time enrollment",
-                "whenmodified": modified,
-            }
-        )
-    return out
-
-
-def _last_friday(day: dt.date, floor: dt.date) -> dt.date:
-    friday = day - dt.timedelta(days=(day.weekday() - 4) % 7)
-    return max(friday, floor)
-
-
-def _letter(percent: float) -> str:
-    for cut, letter in ((90, "A"), (80, "B"), (70, "C"), (65, "D")):
-        if percent >= cut:
-            return letter
-    return "F"
-
-
-def _gpa(percent: float) -> float:
-    return {"A": 4.0, "B": 3.0, "C": 2.0, "D": 1.0, "F": 0.0}[_letter(percent)]

@@ -1,4 +1,5 @@
-"""HTTP servers imitating three vendor APIs: PowerSchool Enrollment, DeansList, Google Sheets.
+"""HTTP servers imitating vendor APIs: PowerSchool Enrollment, DeansList, Google Sheets and
+ADP Workforce Now.
 
 Each system is a standard-library ``ThreadingHTTPServer`` on 127.0.0.1 in a daemon thread.
 Everything is read from files under the sandbox dir on each request, because another
@@ -6,9 +7,11 @@ process (``advance``, the fault CLI) rewrites them at any time by atomic rename:
 
   http/enrollment/actions.json                  published actions (objects with "id")
   http/enrollment/submissions/<action_id>.json  submission records of one action
-  http/deanslist/<school>/{incidents,behavior}.json
+  http/deanslist/<DeansList school id>/{incidents,behavior}.json
   http/sheets/<sheet_id>.csv
-  secrets/enrollment_api_password, secrets/deanslist_keys.json
+  http/adp_workforce_now/workers.json           ADP Workforce Now worker objects
+  secrets/adp_wfn_client_id, secrets/adp_wfn_client_secret (ADP's OAuth client)
+  secrets/enrollment_api_key, secrets/deanslist_keys.json (DeansList school id -> key)
   faults.json                                   {"http": {system: {"status", "remaining"}}}
 """
 
@@ -26,6 +29,7 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,11 +37,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-SYSTEMS = ("enrollment", "deanslist", "sheets")
+SYSTEMS = ("enrollment", "deanslist", "sheets", "adp_workforce_now")
 
-ENROLLMENT_USER = "teamster"
+# PowerSchool Enrollment: basic auth with the API key as user name and no password;
+# records come in pages of `pagesize` (default 50; the largest size the vendor allows
+# is not published, 1000 is known to work).
 DEFAULT_PAGESIZE = 50
-MAX_PAGESIZE = 500
+MAX_PAGESIZE = 1000
+# DeansList behaviour pages: `page_size` rows (default when not asked: an assumption)
+DEANSLIST_DEFAULT_PAGE_SIZE = 1000
 
 # Ids taken from the URL or the keys file become path parts: only these shapes are allowed.
 _INT = re.compile(r"-?[0-9]+")
@@ -162,7 +170,9 @@ def _row_date(value: Any) -> dt.date | None:
 
 
 def _page(rows: list[Any], query: Query) -> dict[str, Any]:
-    """PowerSchool Enrollment paging: 1-based pages, pagesize 1..500, empty past the end."""
+    """PowerSchool Enrollment paging: 1-based pages of `pagesize` (1..1000), empty past the
+    end; the metadata comes first, then the records. An action without records still
+    has one (empty) page."""
     page = _int_param(query, "page", 1)
     size = _int_param(query, "pagesize", DEFAULT_PAGESIZE)
     if page < 1:
@@ -172,13 +182,8 @@ def _page(rows: list[Any], query: Query) -> dict[str, Any]:
     total = len(rows)
     start = (page - 1) * size
     return {
-        "data": rows[start : start + size],
-        "pagination": {
-            "page": page,
-            "pagesize": size,
-            "pagecount": -(-total // size),
-            "totalcount": total,
-        },
+        "metadata": {"pageCount": max(1, -(-total // size)), "recordCount": total},
+        "records": rows[start : start + size],
     }
 
 
@@ -193,13 +198,16 @@ def _json(value: Any) -> Response:
 
 
 def _check_basic_auth(root: Path, authorization: str | None) -> None:
+    """Enrollment's basic auth: the API key is the user name, the password is empty."""
     unauthorized = _Reply(
-        401, "invalid credentials", {"WWW-Authenticate": 'Basic realm="enrollment"'}
+        401,
+        "You are not authorized to access this resource.",
+        {"WWW-Authenticate": 'Basic realm="enrollment"'},
     )
     try:
-        password = (root / "secrets" / "enrollment_api_password").read_text().strip()
+        key = (root / "secrets" / "enrollment_api_key").read_text().strip()
     except FileNotFoundError as exc:
-        raise _Reply(500, "the server has no password configured") from exc
+        raise _Reply(500, "the server has no API key configured") from exc
     scheme, _, encoded = (authorization or "").partition(" ")
     if scheme.lower() != "basic":
         raise unauthorized
@@ -207,15 +215,13 @@ def _check_basic_auth(root: Path, authorization: str | None) -> None:
         decoded = base64.b64decode(encoded.strip(), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise unauthorized from exc
-    user, sep, given = decoded.partition(b":")
-    expected_user, expected_password = ENROLLMENT_USER.encode(), password.encode()
-    user_ok = hmac.compare_digest(user, expected_user)
-    password_ok = hmac.compare_digest(given, expected_password)
-    if not (sep and user_ok and password_ok):
+    user, sep, password = decoded.partition(b":")
+    if not (sep and hmac.compare_digest(user, key.encode()) and password == b""):
         raise unauthorized
 
 
 def _enrollment(root: Path, path: str, query: Query, authorization: str | None) -> Response:
+    """The published actions (a plain list), or one action's records (paged)."""
     match = _SUBMISSIONS.fullmatch(path)
     if path != _ACTIONS and match is None:
         raise _Reply(404, "not found")
@@ -223,7 +229,7 @@ def _enrollment(root: Path, path: str, query: Query, authorization: str | None) 
     base = root / "http" / "enrollment"
     actions = _read_list(base / "actions.json")
     if match is None:
-        return _json(_page(actions, query))
+        return _json(actions)
     action_id = int(match.group(1))
     if not any(isinstance(a, dict) and a.get("id") == action_id for a in actions):
         raise _Reply(404, f"published action {action_id} not found")
@@ -231,7 +237,7 @@ def _enrollment(root: Path, path: str, query: Query, authorization: str | None) 
 
 
 def _deanslist_school(root: Path, apikey: str | None) -> str:
-    """The school whose key is ``apikey``; DeansList keys are per school."""
+    """The DeansList school whose key is ``apikey``; DeansList keys are per school."""
     if not apikey:
         raise _Reply(401, "missing apikey")
     keys = _read_json(root / "secrets" / "deanslist_keys.json", {})
@@ -247,31 +253,67 @@ def _deanslist_school(root: Path, apikey: str | None) -> str:
 
 
 def _deanslist(root: Path, path: str, query: Query, authorization: str | None) -> Response:
+    """DeansList's incidents (whole window; deleted ones apart with IncludeDeleted=Y) and
+    behaviour (in pages). ``StartDate``/``EndDate`` bound the day a row is about
+    (inclusive), ``UpdatedSince`` the day it last changed."""
     endpoint = _DEANSLIST.get(path)
     if endpoint is None:
         raise _Reply(404, "not found")
     school = _deanslist_school(root, _param(query, "apikey"))
-    if endpoint == "incidents":
-        since = _date_param(query, "UpdatedSince")
-        rows = _read_list(root / "http" / "deanslist" / school / "incidents.json")
-        if since is not None:
-            rows = [r for r in rows if (d := _row_date(_get(r, "UpdateTS"))) and d >= since]
-    else:
-        start, end = _date_param(query, "sdt"), _date_param(query, "edt")
-        rows = _read_list(root / "http" / "deanslist" / school / "behavior.json")
-        if start is not None or end is not None:
-            rows = [
-                r
-                for r in rows
-                if (d := _row_date(_get(r, "BehaviorDate")))
-                and (start is None or d >= start)
-                and (end is None or d <= end)
-            ]
-    return _json({"rowcount": len(rows), "data": rows})
+    since = _date_param(query, "UpdatedSince")
+    start, end = _date_param(query, "StartDate"), _date_param(query, "EndDate")
+    if start is not None and end is not None and start > end:
+        raise _Reply(400, "StartDate is after EndDate")
+    rows = _read_list(root / "http" / "deanslist" / school / f"{endpoint}.json")
+    about, changed = (
+        ("IssueTS", "UpdateTS") if endpoint == "incidents" else ("BehaviorDate", "DL_LASTUPDATE")
+    )
+    picked = [
+        r
+        for r in rows
+        if _within(_row_date(_get(r, about)), start, end)
+        and (since is None or ((d := _row_date(_get(r, changed))) is not None and d >= since))
+    ]
+    if endpoint == "behavior":
+        return _json(_deanslist_page(picked, query))
+    extras = {"Custom_Fields": _param(query, "cf"), "Attachments": _param(query, "attachments")}
+    shown = [
+        {k: v for k, v in r.items() if extras.get(k, "Y") == "Y"}
+        for r in picked
+        if isinstance(r, dict)
+    ]
+    live = [r for r in shown if r.get("IsActive") is not False]
+    body: dict[str, Any] = {"rowcount": len(live), "data": live}
+    if _param(query, "IncludeDeleted") == "Y":
+        deleted = [r for r in shown if r.get("IsActive") is False]
+        body.update(deleted_rowcount=len(deleted), deleted_data=deleted)
+    return _json(body)
+
+
+def _within(day: dt.date | None, start: dt.date | None, end: dt.date | None) -> bool:
+    if day is None:
+        return start is None and end is None
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def _deanslist_page(rows: list[Any], query: Query) -> dict[str, Any]:
+    """A DeansList page: 1-based `page` of `page_size` rows, with the totals."""
+    page = _int_param(query, "page", 1)
+    size = _int_param(query, "page_size", DEANSLIST_DEFAULT_PAGE_SIZE)
+    if page < 1 or size < 1:
+        raise _Reply(400, "page and page_size must be >= 1")
+    first = (page - 1) * size
+    return {
+        "total_count": len(rows),
+        "total_pages": -(-len(rows) // size),
+        "data": rows[first : first + size],
+    }
 
 
 def _get(row: Any, key: str) -> Any:
-    return row.get(key) if isinstance(row, dict) else None
+    """A row's field; a DeansList date object gives its ``date``."""
+    value = row.get(key) if isinstance(row, dict) else None
+    return value.get("date") if isinstance(value, dict) else value
 
 
 def _sheets(root: Path, path: str, query: Query, authorization: str | None) -> Response:
@@ -287,10 +329,106 @@ def _sheets(root: Path, path: str, query: Query, authorization: str | None) -> R
     return "text/csv; charset=utf-8", body
 
 
+# --- ADP Workforce Now -------------------------------------------------------------------
+# OAuth 2.0 client credentials: POST /auth/oauth/v2/token with the client id and secret as
+# basic auth and grant_type=client_credentials gives a bearer token for an hour (the real
+# service also requires a client certificate, which loopback HTTP cannot ask for). GET
+# /hr/v2/workers pages with $top (at most 100, more is served as 100) and $skip; the page
+# after the last is 204 No Content. Tokens are signed, not stored, so any server process
+# that can read the secrets can check them.
+
+ADP_TOKEN_PATH = "/auth/oauth/v2/token"
+ADP_WORKERS_PATH = "/hr/v2/workers"
+ADP_MAX_TOP = 100
+ADP_TOKEN_SECONDS = 3600
+_ADP_MAX_BODY = 64 * 1024
+
+
+def _adp_secret(root: Path, name: str) -> bytes:
+    try:
+        return (root / "secrets" / name).read_text().strip().encode()
+    except FileNotFoundError as exc:
+        raise _Reply(500, "the server has no ADP client configured") from exc
+
+
+def _adp_signature(root: Path, expires: str) -> str:
+    key = _adp_secret(root, "adp_wfn_client_secret")
+    return hmac.new(key, f"adp-token:{expires}".encode(), "sha256").hexdigest()
+
+
+def _adp_token(root: Path, path: str, body: bytes, authorization: str | None) -> Response:
+    """Issue a bearer token to a client whose basic-auth id and secret match."""
+    if path != ADP_TOKEN_PATH:
+        raise _Reply(404, "not found")
+    refused = _Reply(401, "invalid_client", {"WWW-Authenticate": 'Basic realm="adp"'})
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        raise refused
+    try:
+        client, sep, given = base64.b64decode(encoded.strip(), validate=True).partition(b":")
+    except (binascii.Error, ValueError) as exc:
+        raise refused from exc
+    client_ok = hmac.compare_digest(client, _adp_secret(root, "adp_wfn_client_id"))
+    secret_ok = hmac.compare_digest(given, _adp_secret(root, "adp_wfn_client_secret"))
+    if not (sep and client_ok and secret_ok):
+        raise refused
+    form = parse_qs(body.decode("utf-8", "replace"))
+    if form.get("grant_type") != ["client_credentials"]:
+        raise _Reply(400, "unsupported_grant_type")
+    expires = str(int(time.time()) + ADP_TOKEN_SECONDS)
+    return _json(
+        {
+            "access_token": f"{expires}.{_adp_signature(root, expires)}",
+            "token_type": "Bearer",
+            "expires_in": ADP_TOKEN_SECONDS,
+            "scope": "api",
+        }
+    )
+
+
+def _adp_bearer_ok(root: Path, authorization: str | None) -> bool:
+    scheme, _, token = (authorization or "").partition(" ")
+    expires, _, signature = token.strip().partition(".")
+    if scheme.lower() != "bearer" or not _INT.fullmatch(expires):
+        return False
+    expected = _adp_signature(root, expires).encode()
+    return hmac.compare_digest(signature.encode(), expected) and int(expires) > time.time()
+
+
+def _adp_workers(root: Path, path: str, query: Query, authorization: str | None) -> Response:
+    """One page of workers ({"workers": [...]}), or 204 past the last."""
+    if path != ADP_WORKERS_PATH:
+        raise _Reply(404, "not found")
+    if not _adp_bearer_ok(root, authorization):
+        raise _Reply(401, "invalid or expired access token", {"WWW-Authenticate": "Bearer"})
+    top = _int_param(query, "$top", ADP_MAX_TOP)
+    skip = _int_param(query, "$skip", 0)
+    if top < 1 or skip < 0:
+        raise _Reply(400, "$top must be >= 1 and $skip >= 0")
+    workers = _read_list(root / "http" / "adp_workforce_now" / "workers.json")
+    page = workers[skip : skip + min(top, ADP_MAX_TOP)]
+    if not page:
+        raise _NoContent
+    return _json({"workers": page})
+
+
+class _NoContent(Exception):
+    """A 204 answer: nothing (more) to return."""
+
+
+_POST_APIS: dict[str, Callable[[Path, str, bytes, str | None], Response]] = {
+    "adp_workforce_now": _adp_token,
+}
+
+
+# the key an API's error bodies put their message under (Enrollment: {"message": ...})
+_ERROR_KEYS = {"enrollment": "message"}
+
 _APIS: dict[str, Callable[[Path, str, Query, str | None], Response]] = {
     "enrollment": _enrollment,
     "deanslist": _deanslist,
     "sheets": _sheets,
+    "adp_workforce_now": _adp_workers,
 }
 
 
@@ -323,6 +461,29 @@ class _Handler(BaseHTTPRequestHandler):
     def _not_allowed(self) -> None:
         self._serve(get=False)
 
+    def do_POST(self) -> None:
+        """Systems with a POST endpoint (ADP's token) read the form body; others: 405."""
+        post = _POST_APIS.get(self.server.system)
+        if post is None:
+            self._not_allowed()
+            return
+        root, status, headers = self.server.root, 200, {}
+        try:
+            fault = _take_fault(root, self.server.system)
+            if fault is not None:
+                retry = {"Retry-After": "1"} if fault == 429 else {}
+                raise _Reply(fault, f"injected fault: {_phrase(fault)}", retry)
+            length = self.headers.get("Content-Length", "0")
+            if not _INT.fullmatch(length) or not 0 <= int(length) <= _ADP_MAX_BODY:
+                raise _Reply(413, "the request body is missing or too large")
+            body = self.rfile.read(int(length))
+            url = urlsplit(self.path)
+            content_type, answer = post(root, url.path, body, self.headers.get("Authorization"))
+        except _Reply as reply:
+            status, headers = reply.status, reply.headers
+            content_type, answer = "application/json", json.dumps({"error": reply.message}).encode()
+        self._send(status, content_type, answer, headers)
+
     def _serve(self, get: bool) -> None:
         root, system = self.server.root, self.server.system
         status: int = 200
@@ -338,9 +499,12 @@ class _Handler(BaseHTTPRequestHandler):
             query = parse_qs(url.query, keep_blank_values=True)
             auth = self.headers.get("Authorization")
             content_type, body = _APIS[system](root, url.path, query, auth)
+        except _NoContent:
+            status, content_type, body = 204, "application/json", b""
         except _Reply as reply:
             status, headers = reply.status, reply.headers
-            content_type, body = "application/json", json.dumps({"error": reply.message}).encode()
+            error = {_ERROR_KEYS.get(system, "error"): reply.message}
+            content_type, body = "application/json", json.dumps(error).encode()
         except Exception as exc:  # a bad data file must not leave the client hanging
             status, content_type = 500, "application/json"
             body = json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode()

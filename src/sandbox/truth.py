@@ -1,18 +1,45 @@
-"""Ground truth: what a correct warehouse must say, computed from the generated rows."""
+"""Ground truth: what a correct warehouse must say, computed from the generated rows.
+
+Every figure follows PowerSchool's own definitions, written here in plain Python over
+the rows the sandbox serves (never over anything teamster loads):
+
+- A student is enrolled when ``enroll_status`` is 0. Records with status 1 were entered
+  by mistake and count nowhere, attendance included.
+- Attendance is PowerSchool's ADA/ADM by day: for each in-session day a student is
+  enrolled (entry date inclusive, exit date exclusive) and on their track, the day's
+  membership is the smaller of the student's membership share and the calendar's
+  membership value, or 0 when the day's attendance code does not count for membership
+  (``calculate_adm_yn`` 0); its attendance is the code's converted value for the
+  student's FTE (a day with no record counts as the year's Present code), or 0 when
+  the code does not count for ADA (``calculate_ada_yn`` 0). A school's ADA is its
+  attendance over its membership; a student is chronically absent when membership
+  minus attendance is 10% or more of their membership.
+- GPA is the mean of the GPA points of a student's Y1 (final) stored grades in a
+  school year, leaving out grades marked ``excludefromgpa``; quarter grades carry no
+  points.
+- A course enrollment with a negative section id was ended: by the student leaving
+  school when it ended on the student's exit date and the student has left
+  (transferred out or graduated), by a schedule change (a drop) otherwise.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from sandbox import vendors
-from sandbox.calendar import SchoolYear
 
 if TYPE_CHECKING:
     from sandbox.generator import District
 
-ACTIVE = 0
-CHRONIC_THRESHOLD = 0.10  # missing 10% or more of enrolled days
+ACTIVE, INACTIVE = 0, 1
+LEFT_SCHOOL = (2, 3)  # transferred out, graduated
+GRADUATED_SCHOOL = 999999
+CHRONIC_THRESHOLD = 0.10
+LEP_VALUES = ("1", "YES", "Y")
+
+Tables = dict[str, list[dict[str, Any]]]
 
 
 def compute(district: District) -> dict[str, Any]:
@@ -20,60 +47,150 @@ def compute(district: District) -> dict[str, Any]:
         "seed": district.seed,
         "scale": district.scale,
         "as_of": district.as_of.isoformat(),
-        "students_by_region": {},
-        "students_total_by_region": {},
-        "schools_by_region": {},
-        "tables_by_region": {},
-        "students_by_school_grade": {},
-        "ada_by_school": {},
-        "chronic_absence_by_school": {},
     }
-    days = _school_days_to(district.year, district.as_of)
+    per_region: dict[str, dict[str, Any]] = defaultdict(dict)
     for region, tables in district.sis.items():
         students = tables["students"]
-        truth["students_total_by_region"][region] = len(students)
-        truth["students_by_region"][region] = sum(s["enroll_status"] == ACTIVE for s in students)
-        truth["schools_by_region"][region] = len(tables["schools"])
-        truth["tables_by_region"][region] = {name: len(rows) for name, rows in tables.items()}
+        enrolled = [s for s in students if s["enroll_status"] == ACTIVE]
+        per_region["students_total_by_region"][region] = len(students)
+        per_region["students_by_region"][region] = len(enrolled)
+        per_region["schools_by_region"][region] = sum(
+            s["school_number"] != GRADUATED_SCHOOL for s in tables["schools"]
+        )
+        per_region["tables_by_region"][region] = {name: len(rows) for name, rows in tables.items()}
         grades: dict[str, dict[str, int]] = {}
-        for s in students:
-            if s["enroll_status"] == ACTIVE:
-                per_school = grades.setdefault(str(s["schoolid"]), {})
-                per_school[str(s["grade_level"])] = per_school.get(str(s["grade_level"]), 0) + 1
-        truth["students_by_school_grade"][region] = grades
-        ada, chronic = _attendance(tables, days)
-        truth["ada_by_school"][region] = ada
-        truth["chronic_absence_by_school"][region] = chronic
+        for s in enrolled:
+            per_school = grades.setdefault(str(s["schoolid"]), {})
+            per_school[str(s["grade_level"])] = per_school.get(str(s["grade_level"]), 0) + 1
+        per_region["students_by_school_grade"][region] = grades
+        ada, chronic = attendance(tables, district.as_of)
+        per_region["ada_by_school"][region] = ada
+        per_region["chronic_absence_by_school"][region] = chronic
+        per_region["gpa_by_student"][region] = gpa(tables)
+        per_region["course_enrollments_by_region"][region] = course_enrollments(tables)
+        per_region["flags_by_region"][region] = flags(tables)
+    truth.update(per_region)
     truth.update(vendors.truth(district))
     return truth
 
 
-def _school_days_to(year: SchoolYear, as_of: dt.date) -> list[dt.date]:
-    return [d for d in year.school_days() if d <= as_of]
-
-
-def _attendance(tables: dict[str, list[dict]], days: list[dt.date]):
-    """Per school: ADA (present days / membership days) and the chronically absent share."""
-    absent_codes = {
-        c["id"] for c in tables["attendance_code"] if c["presence_status_cd"] == "Absent"
+def attendance(tables: Tables, as_of: dt.date) -> tuple[dict[str, float], dict[str, float]]:
+    """Per school: ADA (attendance / membership) and the chronically absent share."""
+    codes = {c["id"]: c for c in tables["attendance_code"]}
+    present = {
+        (c["schoolid"], c["yearid"]): c["id"] for c in codes.values() if c["att_code"] == "P"
     }
-    absences: dict[int, int] = {}
-    for a in tables["attendance"]:
-        if a["attendance_codeid"] in absent_codes:
-            absences[a["studentid"]] = absences.get(a["studentid"], 0) + 1
-    membership: dict[int, list[int]] = {}  # school -> [membership days, absent days]
-    chronic: dict[int, list[int]] = {}  # school -> [students, chronically absent]
-    for s in tables["students"]:
-        enrolled = sum(1 for d in days if s["entrydate"] <= d < s["exitdate"])
-        if enrolled == 0:
+    conversion = {
+        (i["fteid"], i["attendance_conversion_id"], i["input_value"]): i["attendance_value"]
+        for i in tables["attendance_conversion_items"]
+        if i["conversion_mode_code"] == "codeday"
+    }
+    bells = {b["id"]: b["attendance_conversion_id"] for b in tables["bell_schedule"]}
+    years = [t for t in tables["terms"] if t["isyearrec"] == 1]
+    days_by_school: dict[int, list[tuple[dict, int]]] = defaultdict(list)
+    for day in tables["calendar_day"]:
+        if day["insession"] == 1 and day["date_value"] <= as_of:
+            yearid = next(
+                t["yearid"]
+                for t in years
+                if t["schoolid"] == day["schoolid"]
+                and t["firstday"] <= day["date_value"] <= t["lastday"]
+            )
+            days_by_school[day["schoolid"]].append((day, yearid))
+    latest: dict[tuple[int, dt.date], dict] = {}
+    for record in tables["attendance"]:
+        if record["att_mode_code"] != "ATT_ModeDaily":
             continue
-        missed = absences.get(s["id"], 0)
-        m = membership.setdefault(s["schoolid"], [0, 0])
-        m[0] += enrolled
-        m[1] += missed
-        c = chronic.setdefault(s["schoolid"], [0, 0])
-        c[0] += 1
-        c[1] += missed / enrolled >= CHRONIC_THRESHOLD
-    ada = {str(k): (v[0] - v[1]) / v[0] for k, v in membership.items()}
-    rate = {str(k): v[1] / v[0] for k, v in chronic.items()}
+        key = (record["studentid"], record["att_date"])
+        if key not in latest or _later(record, latest[key]):
+            latest[key] = record
+    valid = {s["id"] for s in tables["students"] if s["enroll_status"] != INACTIVE}
+    enrollments = [s for s in tables["students"] if s["id"] in valid] + [
+        r | {"id": r["studentid"]} for r in tables["reenrollments"] if r["studentid"] in valid
+    ]
+    schools: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])  # membership, attendance
+    chronic: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # students, chronically absent
+    per_student: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for e in enrollments:
+        for day, yearid in days_by_school.get(e["schoolid"], []):
+            if not e["entrydate"] <= day["date_value"] < e["exitdate"]:
+                continue
+            if e["track"] is not None and day[e["track"].lower()] != 1:
+                continue  # off track: no membership that day
+            record = latest.get((e["id"], day["date_value"]))
+            code_id = record["attendance_codeid"] if record else present[(e["schoolid"], yearid)]
+            code = codes[code_id]
+            membership = (
+                0.0
+                if code["calculate_adm_yn"] == 0
+                else min(e["membershipshare"], day["membershipvalue"])
+            )
+            attended = (
+                0.0
+                if code["calculate_ada_yn"] == 0
+                else conversion[(e["fteid"], bells[day["bell_schedule_id"]], code_id)]
+            )
+            schools[e["schoolid"]][0] += membership
+            schools[e["schoolid"]][1] += attended
+            totals = per_student[(e["schoolid"], e["id"])]
+            totals[0] += membership
+            totals[1] += attended
+    for (school, _), (membership, attended) in per_student.items():
+        if membership > 0:
+            chronic[school][0] += 1
+            chronic[school][1] += (membership - attended) / membership >= CHRONIC_THRESHOLD
+    ada = {str(k): v[1] / v[0] for k, v in schools.items() if v[0] > 0}
+    rate = {str(k): v[1] / v[0] for k, v in chronic.items() if v[0] > 0}
     return ada, rate
+
+
+def _later(a: dict, b: dict) -> bool:
+    """The record PowerSchool shows for a day: the latest change, then the highest dcid."""
+    stamp_a, stamp_b = a["transaction_date"], b["transaction_date"]
+    if stamp_a != stamp_b:
+        return stamp_b is None or (stamp_a is not None and stamp_a > stamp_b)
+    return a["dcid"] > b["dcid"]
+
+
+def gpa(tables: Tables) -> dict[str, dict[str, float]]:
+    """Per school year (fall year) and student number: the mean GPA points of Y1 grades."""
+    numbers = {s["id"]: s["student_number"] for s in tables["students"]}
+    points: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for g in tables["storedgrades"]:
+        if g["storecode"] == "Y1" and g["excludefromgpa"] == 0:
+            year = abs(g["termid"]) // 100 + 1990
+            points[(year, numbers[g["studentid"]])].append(g["gpa_points"])
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for (year, number), values in points.items():
+        out[str(year)][str(number)] = sum(values) / len(values)
+    return dict(out)
+
+
+def course_enrollments(tables: Tables) -> dict[str, int]:
+    """Course enrollments that run, were dropped, or ended when the student left."""
+    students = {s["id"]: s for s in tables["students"]}
+    counts = {"running": 0, "dropped": 0, "left_school": 0}
+    for cc in tables["cc"]:
+        if cc["sectionid"] > 0:
+            counts["running"] += 1
+            continue
+        s = students[cc["studentid"]]
+        left = s["enroll_status"] in LEFT_SCHOOL and cc["dateleft"] == s["exitdate"]
+        counts["left_school" if left else "dropped"] += 1
+    return counts
+
+
+def flags(tables: Tables) -> dict[str, int]:
+    """Enrolled students flagged as English learners, with a 504 plan, with an IEP."""
+    core = {r["studentsdcid"]: r for r in tables["studentcorefields"]}
+    nj = {r["studentsdcid"]: r for r in tables["s_nj_stu_x"]}
+    user = {r["studentsdcid"]: r for r in tables["u_studentsuserfields"]}
+    counts = {"lep": 0, "504": 0, "iep": 0}
+    for s in tables["students"]:
+        if s["enroll_status"] != ACTIVE:
+            continue
+        lep = (core[s["dcid"]]["lep_status"] or "").strip().upper()
+        counts["lep"] += lep in LEP_VALUES
+        counts["504"] += user[s["dcid"]]["c_504_status"] == "1" or nj[s["dcid"]]["pid_504_tf"] == 1
+        counts["iep"] += (nj[s["dcid"]]["specialed_classification"] or "") not in ("", "N")
+    return counts

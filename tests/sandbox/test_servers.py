@@ -96,13 +96,59 @@ def test_paramiko_reads_every_sftp_server(box):
     assert "students.csv" in sftp.listdir("/exports")
     sftp.close()
     sftp = _paramiko(box, "iready", "kippcamden", _secret(box, "iready_kippcamden_password"))
-    with sftp.open("/exports/diagnostic_results_math.csv") as f:
+    from sandbox.vendors.iready import remote_path
+
+    with sftp.open(remote_path("kippcamden", "math")) as f:
         rows = f.read().decode().splitlines()
     assert len(rows) - 1 == truth["iready_by_region"]["kippcamden"]["math"]
     sftp.close()
     sftp = _paramiko(box, "adp", "teamster", _secret(box, "adp_sftp_password"))
     assert len(sftp.listdir("/payroll")) == truth["adp_gl"]["files"]
     sftp.close()
+
+
+def test_iready_and_adp_serve_the_real_names_and_layout(box):
+    """i-Ready: each site's Current_Year folder, a file per subject (some _CONFIDENTIAL);
+    ADP: a payroll file per pay date and group, ADP_Payroll_/adp_payroll_ names."""
+    from sandbox.vendors.iready import SITE_FOLDERS
+
+    names = {}
+    for region, site in SITE_FOLDERS.items():
+        sftp = _paramiko(box, "iready", region, _secret(box, f"iready_{region}_password"))
+        names[region] = sorted(sftp.listdir(f"/exports/{site}/Current_Year"))
+        sftp.close()
+    assert names["kippnewark"] == [
+        "diagnostic_results_ela_CONFIDENTIAL.csv",
+        "diagnostic_results_math_CONFIDENTIAL.csv",
+    ]
+    assert names["kippcamden"] == ["diagnostic_results_ela.csv", "diagnostic_results_math.csv"]
+    sftp = _paramiko(box, "adp", "teamster", _secret(box, "adp_sftp_password"))
+    payroll = sftp.listdir("/payroll")
+    sftp.close()
+    assert any(n.startswith("ADP_Payroll_") for n in payroll)
+    assert any(n.startswith("adp_payroll_") for n in payroll)
+    dates = {n.split("_")[2] for n in payroll}
+    assert len(dates) == box.truth()["adp_gl"]["pay_dates"]
+    assert all(len(d) == 8 and dt.datetime.strptime(d, "%Y%m%d") for d in dates)
+
+
+def test_adp_workforce_now_serves_workers_behind_oauth(box):
+    base = f"http://127.0.0.1:{box.ports.http['adp_workforce_now']}"
+    client = (_secret(box, "adp_wfn_client_id"), _secret(box, "adp_wfn_client_secret"))
+    grant, token_url = {"grant_type": "client_credentials"}, f"{base}/auth/oauth/v2/token"
+    assert httpx.post(token_url, auth=(client[0], "x"), data=grant).status_code == 401
+    token = httpx.post(token_url, auth=client, data=grant).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    assert httpx.get(f"{base}/hr/v2/workers").status_code == 401
+    workers, skip = [], 0
+    while (
+        page := httpx.get(f"{base}/hr/v2/workers", headers=headers, params={"$skip": skip})
+    ).status_code == 200:
+        workers += page.json()["workers"]
+        skip += len(page.json()["workers"])
+    assert page.status_code == 204
+    assert len(workers) == box.truth()["adp_workers"]
+    assert all(w["workAssignments"][0]["positionID"] for w in workers)
 
 
 def test_autocomm_inbox_records_what_it_receives(box, tmp_path):
@@ -125,28 +171,27 @@ def test_autocomm_inbox_records_what_it_receives(box, tmp_path):
 def test_httpx_reads_every_api(box):
     truth = box.truth()
     base = f"http://127.0.0.1:{box.ports.http['enrollment']}/api/v1/publishedactions"
-    auth = ("teamster", _secret(box, "enrollment_api_password"))
-    actions = httpx.get(base, params={"pagesize": 500}, auth=auth).json()["data"]
+    auth = (_secret(box, "enrollment_api_key"), "")  # the key is the basic-auth user
+    actions = httpx.get(base, auth=auth).json()
     action = actions[0]["id"]
     got, page = [], 1
     while True:
         body = httpx.get(
             f"{base}/{action}/submissionrecords", auth=auth, params={"page": page, "pagesize": 7}
         ).json()
-        got += body["data"]
-        if page >= body["pagination"]["pagecount"]:
+        got += body["records"]
+        if page >= body["metadata"]["pageCount"]:
             break
         page += 1
-    assert len(got) == truth["enrollment_submissions_by_action"][str(action)]
+    assert len(got) == truth["enrollment_records_by_action"][str(action)]
     assert httpx.get(base, auth=("teamster", "wrong")).status_code == 401
 
     keys = json.loads((box.secrets_dir / "deanslist_keys.json").read_text())
     dl = f"http://127.0.0.1:{box.ports.http['deanslist']}/api/v1/incidents"
     total = sum(
-        httpx.get(dl, params={"apikey": key}).json()["rowcount"]
-        for school, key in keys.items()
-        if int(school) // 100 == 2
-    )  # Camden's schools
+        httpx.get(dl, params={"apikey": keys[school]}).json()["rowcount"]
+        for school in truth["deanslist_crosswalk"]["kippcamden"]
+    )  # Camden's DeansList schools
     assert total == truth["deanslist_by_region"]["kippcamden"]["incidents"]
 
     sheets = f"http://127.0.0.1:{box.ports.http['sheets']}/spreadsheets/d/1networkgoals/export"
@@ -157,7 +202,7 @@ def test_httpx_reads_every_api(box):
 def test_advance_changes_what_an_incremental_load_sees(box):
     before_truth = box.truth()
     [(latest, attendance)] = _sis_query(
-        box, "kippnewark", "select max(whenmodified), count(*) from attendance"
+        box, "kippnewark", "select max(transaction_date), count(*) from attendance"
     )
     files_before = set((box.root / "sftp" / "adp" / "payroll").iterdir())
     truth = box.advance(days=10)
@@ -166,17 +211,17 @@ def test_advance_changes_what_an_incremental_load_sees(box):
         box,
         "kippnewark",
         f"select count(*), (select count(*) from attendance) from attendance "
-        f"where whenmodified > '{latest}'",
+        f"where transaction_date > '{latest}'",
     )
     assert changed > 0 and total > attendance
     assert total == truth["tables_by_region"]["kippnewark"]["attendance"]
     [(edited,)] = _sis_query(
-        box, "kippnewark", f"select count(*) from students where whenmodified > '{latest}'"
+        box, "kippnewark", f"select count(*) from students where transaction_date > '{latest}'"
     )
     assert edited > 0
     assert set((box.root / "sftp" / "adp" / "payroll").iterdir()) > files_before
-    assert sum(truth["enrollment_submissions_by_action"].values()) > sum(
-        before_truth["enrollment_submissions_by_action"].values()
+    assert sum(truth["enrollment_submitted_by_action"].values()) > sum(
+        before_truth["enrollment_submitted_by_action"].values()
     )
 
 
@@ -224,7 +269,7 @@ def test_fault_bad_file(box, how, tmp_path):
         corrupt_file(drop, how)
         local = tmp_path / "students.csv"
         local.write_bytes(drop.read_bytes())
-        with pytest.raises(DropFileError, match=r"students\.csv: line \d+"):
+        with pytest.raises(DropFileError, match=r"students\.csv[:,] line \d+"):
             read_drop(local, "students", "students.csv")
     finally:
         drop.write_bytes(original)

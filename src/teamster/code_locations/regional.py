@@ -21,6 +21,7 @@ from teamster.libraries.deanslist.client import DeansListAPI
 from teamster.libraries.deanslist.config import load_deanslist_config
 from teamster.libraries.deanslist.schedules import build_deanslist_schedule
 from teamster.libraries.iready.assets import build_iready_assets
+from teamster.libraries.iready.config import load_iready_config
 from teamster.libraries.iready.sensors import build_iready_sensor
 from teamster.libraries.iready.sftp import iready_resource
 from teamster.libraries.powerschool.autocomm.assets import (
@@ -51,7 +52,7 @@ def build_regional_definitions(location: str, config: Path) -> Definitions:
         **shared_resources(settings),
         "powerschool_sis": sis_resource(location, sis, settings),
         "deanslist": DeansListAPI(settings.deanslist),
-        "iready": iready_resource(location, settings),
+        "iready": iready_resource(location, settings, load_iready_config(config / "iready.yaml")),
         "dbt": dbt_resource(location, settings),
     }
     if (config / "autocomm.yaml").exists():

@@ -7,6 +7,7 @@ its window (``2026-07-01`` is fiscal year 2026-27, or July 2026).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
@@ -22,7 +23,9 @@ PARTITION_FMT = "%Y-%m-%d"
 @dataclass(frozen=True)
 class Partition:
     """Rows whose ``column`` is in [start, end), or equals ``value``; lands under
-    ``<name>=<key>/``."""
+    ``<name>=<key>/``. A window with no ``start`` is a table's first partition: it also
+    holds every earlier row and every row whose column is NULL, so no row is left out
+    of all partitions."""
 
     name: str
     key: str
@@ -35,6 +38,8 @@ class Partition:
         """A SQL predicate (``?`` placeholders) selecting exactly this partition's rows."""
         if self.value is not None:
             return f"{quoted_column} = ?", [self.value]
+        if self.start is None:
+            return f"({quoted_column} < ? OR {quoted_column} IS NULL)", [self.end]
         return f"{quoted_column} >= ? AND {quoted_column} < ?", [self.start, self.end]
 
     @property
@@ -79,9 +84,13 @@ def time_partitions(grain: Grain, start: dt.date, timezone: str) -> TimeWindowPa
     return fiscal_years(start, timezone) if grain == "fiscal_year" else months(start, timezone)
 
 
-def time_window(grain: Grain, key: str, column: str) -> Partition:
-    """The rows of partition ``key`` of a table partitioned by ``grain`` on ``column``."""
-    return fiscal_year(key, column) if grain == "fiscal_year" else month(key, column)
+def time_window(grain: Grain, key: str, column: str, first_key: str | None = None) -> Partition:
+    """The rows of partition ``key`` of a table partitioned by ``grain`` on ``column``;
+    the partition ``first_key`` also holds all earlier rows and those with no date."""
+    window = fiscal_year(key, column) if grain == "fiscal_year" else month(key, column)
+    if key == first_key:
+        return dataclasses.replace(window, start=None)
+    return window
 
 
 def by_value(name: str, key: str, column: str, value: object) -> Partition:

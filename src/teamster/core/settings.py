@@ -35,6 +35,7 @@ IREADY_SFTP_PORT_OFFSET = 2
 DEANSLIST_PORT_OFFSET = 8
 ADP_SFTP_PORT_OFFSET = 3
 GOOGLE_SHEETS_PORT_OFFSET = 9
+ADP_WORKFORCE_NOW_PORT_OFFSET = 10
 
 
 class SettingsError(RuntimeError):
@@ -77,27 +78,39 @@ class SFTPDropSettings(BaseModel):
     remote_dir: str
 
 
-class HTTPAPISettings(BaseModel):
-    """An HTTP API with basic auth; the password comes from a file."""
+class EnrollmentAPISettings(BaseModel):
+    """PowerSchool Enrollment's API: basic auth with the API key as the user name and an
+    empty password; the key comes from a file and is never shown."""
 
     base_url: str
-    username: str
-    password_file: Path
+    api_key_file: Path
 
 
 class DeansListSettings(BaseModel):
-    """DeansList's API: one key per school, from a JSON file ``{school_number: key}``."""
+    """DeansList's API: one key per DeansList school, from a JSON file
+    ``{DeansList school id: key}``."""
 
     base_url: str
     keys_file: Path
 
 
 class ADPSFTPSettings(BaseModel):
-    """ADP's SFTP: one general-ledger file per pay date, and the staff roster file."""
+    """ADP's SFTP: payroll general-ledger files, one per pay date and payroll group."""
 
     ssh: SSHSettings
     payroll_dir: str = "/payroll"
-    roster_path: str = "/roster/staff_roster.csv"
+
+
+class ADPWorkforceNowSettings(BaseModel):
+    """ADP Workforce Now's API: an OAuth client (id and secret from files) and, where the
+    service asks for one (prod), a client certificate and its key."""
+
+    base_url: str
+    token_url: str
+    client_id_file: Path
+    client_secret_file: Path
+    cert_file: Path | None = None
+    key_file: Path | None = None
 
 
 class GoogleSheetsSettings(BaseModel):
@@ -153,10 +166,11 @@ class Settings(BaseModel):
     dbt_target: str
     sis_databases: dict[str, SISDatabaseSettings]
     sis_sftp: dict[str, SFTPDropSettings]
-    enrollment: HTTPAPISettings
+    enrollment: EnrollmentAPISettings
     deanslist: DeansListSettings
     iready_sftp: dict[str, SFTPDropSettings]  # one SFTP user per region
     adp_sftp: ADPSFTPSettings
+    adp_workforce_now: ADPWorkforceNowSettings
     google_sheets: GoogleSheetsSettings
     autocomm: dict[str, SFTPDropSettings]
     tableau: LocalTableauSettings | TableauServerSettings
@@ -207,10 +221,9 @@ def _local(env: dict[str, str]) -> Settings:
             )
             for loc, offset in SFTP_PORT_OFFSETS.items()
         },
-        enrollment=HTTPAPISettings(
+        enrollment=EnrollmentAPISettings(
             base_url=f"http://127.0.0.1:{base + ENROLLMENT_PORT_OFFSET}",
-            username="teamster",
-            password_file=sandbox / "secrets" / "enrollment_api_password",
+            api_key_file=sandbox / "secrets" / "enrollment_api_key",
         ),
         deanslist=DeansListSettings(
             base_url=f"http://127.0.0.1:{base + DEANSLIST_PORT_OFFSET}",
@@ -237,6 +250,14 @@ def _local(env: dict[str, str]) -> Settings:
                 known_hosts=known_hosts,
                 password_file=sandbox / "secrets" / "adp_sftp_password",
             ),
+        ),
+        adp_workforce_now=ADPWorkforceNowSettings(
+            base_url=f"http://127.0.0.1:{base + ADP_WORKFORCE_NOW_PORT_OFFSET}",
+            # the real token service is another host (accounts.adp.com), same path
+            token_url=f"http://127.0.0.1:{base + ADP_WORKFORCE_NOW_PORT_OFFSET}"
+            "/auth/oauth/v2/token",
+            client_id_file=sandbox / "secrets" / "adp_wfn_client_id",
+            client_secret_file=sandbox / "secrets" / "adp_wfn_client_secret",
         ),
         google_sheets=GoogleSheetsSettings(
             base_url=f"http://127.0.0.1:{base + GOOGLE_SHEETS_PORT_OFFSET}",
@@ -307,8 +328,7 @@ def _prod(env: dict[str, str]) -> Settings:
     sftp = {loc: sftp_drop(f"TEAMSTER_{loc.upper()}_SIS_SFTP") for loc in SFTP_SIS_LOCATIONS}
     enrollment = dict(
         base_url=need("TEAMSTER_ENROLLMENT_API_URL"),
-        username=need("TEAMSTER_ENROLLMENT_API_USER"),
-        password_file=need("TEAMSTER_ENROLLMENT_API_PASSWORD_FILE"),
+        api_key_file=need("TEAMSTER_ENROLLMENT_API_KEY_FILE"),
     )
     deanslist = dict(
         base_url=need("TEAMSTER_DEANSLIST_URL"),
@@ -337,7 +357,16 @@ def _prod(env: dict[str, str]) -> Settings:
             password_file=need("TEAMSTER_ADP_SFTP_PASSWORD_FILE"),
         ),
         payroll_dir=env.get("TEAMSTER_ADP_SFTP_PAYROLL_DIR", "/payroll"),
-        roster_path=env.get("TEAMSTER_ADP_SFTP_ROSTER_PATH", "/roster/staff_roster.csv"),
+    )
+    adp_workforce_now = dict(
+        base_url=env.get("TEAMSTER_ADP_WFN_URL", "https://api.adp.com"),
+        token_url=env.get(
+            "TEAMSTER_ADP_WFN_TOKEN_URL", "https://accounts.adp.com/auth/oauth/v2/token"
+        ),
+        client_id_file=need("TEAMSTER_ADP_WFN_CLIENT_ID_FILE"),
+        client_secret_file=need("TEAMSTER_ADP_WFN_CLIENT_SECRET_FILE"),
+        cert_file=need("TEAMSTER_ADP_WFN_CERT_FILE"),
+        key_file=need("TEAMSTER_ADP_WFN_KEY_FILE"),
     )
     google_sheets = dict(
         base_url=env.get("TEAMSTER_GOOGLE_SHEETS_URL", "https://docs.google.com"),
@@ -373,6 +402,7 @@ def _prod(env: dict[str, str]) -> Settings:
             deanslist=deanslist,
             iready_sftp=iready,
             adp_sftp=adp_sftp,
+            adp_workforce_now=adp_workforce_now,
             google_sheets=google_sheets,
             autocomm=autocomm,
             tableau=tableau,

@@ -9,9 +9,10 @@ the source, line and column before a single row lands. Empty values are nulls.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -64,6 +65,8 @@ def read_typed_csv(
     expect: Mapping[str, object] | None = None,
     extra_columns: Literal["ignore", "error"] = "ignore",
     complete_last_line: bool = True,
+    header_name: Callable[[str], str] | None = None,
+    formats: Mapping[str, str] | None = None,
 ) -> pa.Table:
     """Parse ``source`` (a local file or the bytes of one) into exactly ``schema``.
 
@@ -72,9 +75,13 @@ def read_typed_csv(
     ``extra_columns="error"`` refuses columns that are not declared.
     ``complete_last_line`` refuses a file whose last row has no line ending: a file
     that was cut off in transfer or while being written.
+    ``header_name`` maps each header field to the column name it stands for (a vendor
+    that prefixes or capitalises names); ``formats`` gives a ``strptime`` format for
+    date or timestamp columns a vendor does not write in ISO form.
     """
     data = source.read_bytes() if isinstance(source, Path) else source
-    header = _header(data, display)
+    header = _header(data, display, header_name)
+    formats = formats or {}
     missing = [name for name in schema.names if name not in header]
     extra = [name for name in header if name not in schema.names]
     problems = []
@@ -94,27 +101,36 @@ def read_typed_csv(
         raise CSVSchemaError(
             f"{display}, line {line}: the last row has no line ending; the file is truncated"
         )
+    read_as = pa.schema([(f.name, pa.string()) if f.name in formats else f for f in schema])
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
             convert_options=pacsv.ConvertOptions(
-                column_types=schema,
+                column_types=read_as,
                 include_columns=schema.names,
                 strings_can_be_null=True,
                 timestamp_parsers=TIMESTAMP_PARSERS,
             ),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
         )
-        table = table.select(schema.names).cast(schema)
+        table = table.select(schema.names)
+        for name, fmt in formats.items():
+            parsed = pc.strptime(table.column(name), format=fmt, unit="us")
+            table = table.set_column(schema.get_field_index(name), name, parsed)
+        table = table.cast(schema)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-        raise CSVSchemaError(f"{display}: {_diagnose(data, schema, required, expect, e)}") from None
+        message = _diagnose(data, schema, required, expect, e, header, formats)
+        raise CSVSchemaError(f"{display}: {message}") from None
     if not _valid(table, required, expect or {}):
-        message = _diagnose(data, schema, required, expect, None)
+        message = _diagnose(data, schema, required, expect, None, header, formats)
         raise CSVSchemaError(f"{display}: {message}")
     return table
 
 
-def _header(data: bytes, display: str) -> list[str]:
+def _header(
+    data: bytes, display: str, header_name: Callable[[str], str] | None = None
+) -> list[str]:
     rows = _rows(data)
     try:
         _, header = next(rows)
@@ -122,7 +138,8 @@ def _header(data: bytes, display: str) -> list[str]:
         raise CSVSchemaError(f"{display}, line 1: the file is empty (no header row)") from None
     except (csv.Error, UnicodeDecodeError) as e:
         raise CSVSchemaError(f"{display}, line 1: unreadable header: {e}") from None
-    return [h.strip() for h in header]
+    names = [h.strip() for h in header]
+    return [header_name(h) for h in names] if header_name else names
 
 
 def _rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -150,14 +167,15 @@ def _diagnose(
     required: Collection[str],
     expect: Mapping[str, object] | None,
     error: Exception | None,
+    header: list[str],
+    formats: Mapping[str, str],
 ) -> str:
     """Find the first offending line and column; pyarrow's own message lacks them.
 
     Runs only after a failed parse or check, so a slow pass costs nothing normally.
     """
     rows = _rows(data)
-    _, header = next(rows)
-    header = [h.strip() for h in header]
+    next(rows)
     positions = {name: header.index(name) for name in schema.names}
     try:
         for line, values in rows:
@@ -170,11 +188,15 @@ def _diagnose(
                         return f"line {line}, column {field.name!r}: a value is required"
                     continue
                 try:
-                    value = pa.array([raw], pa.string()).cast(field.type)[0].as_py()
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    if field.name in formats:
+                        value = dt.datetime.strptime(raw, formats[field.name])
+                    else:
+                        value = pa.array([raw], pa.string()).cast(field.type)[0].as_py()
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+                    written = f" written {formats[field.name]}" if field.name in formats else ""
                     return (
                         f"line {line}, column {field.name!r}: {raw!r} is not a valid "
-                        f"{type_name(field.type)}"
+                        f"{type_name(field.type)}{written}"
                     )
                 if expect and field.name in expect and value != expect[field.name]:
                     return (

@@ -105,7 +105,7 @@ class BigQueryWarehouse:
         ).result()
         if p is not None:
             predicate, params = p.where(f"`{p.column}`")
-            names = ["value"] if p.value is not None else ["start", "end"]
+            names = [f"p{i}" for i in range(len(params))]
             for name in names:
                 predicate = predicate.replace("?", f"@{name}", 1)
             parameters = [

@@ -33,6 +33,7 @@ KIPPTAF_MARTS = {
     "fct_daily_attendance",
     "fct_school_attendance",
     "fct_grades",
+    "fct_gpa",
     "dim_teachers",
     "fct_section_rosters",
 }
@@ -215,6 +216,49 @@ def test_extracts_carry_web_ids_and_never_passwords(truth, settings):
     )
     assert len(rows) == sum(truth["students_by_region"].values())
     assert all(web == expected and parent == web + ".family" for web, expected, parent in rows)
+
+
+def test_gpa_counts_only_y1_finals(truth, settings):
+    """PowerSchool stores quarter grades with no GPA points: GPA is the mean of the Y1
+    finals' points, courses excluded from GPA left out."""
+    actual: dict[str, dict[str, dict[str, float]]] = {}
+    for region, year, number, gpa in _query(
+        settings, "select code_location, academic_year, student_number, gpa from kipptaf.fct_gpa"
+    ):
+        actual.setdefault(region, {}).setdefault(str(year), {})[str(number)] = gpa
+    expected = truth["gpa_by_student"]
+    assert {r: {y: sorted(s) for y, s in ys.items()} for r, ys in actual.items()} == {
+        r: {y: sorted(s) for y, s in ys.items()} for r, ys in expected.items() if ys
+    }
+    for region, years in expected.items():
+        for year, students in years.items():
+            for number, gpa in students.items():
+                assert actual[region][year][number] == pytest.approx(gpa, abs=TOLERANCE)
+
+
+def test_ended_enrollments_are_told_apart_drops_from_departures(truth, settings):
+    rows = _query(
+        settings,
+        "select code_location, "
+        "count(case when not is_dropped and not is_left_school then 1 end), "
+        "count(case when is_dropped then 1 end), count(case when is_left_school then 1 end) "
+        "from kipptaf.fct_section_rosters group by 1",
+    )
+    actual = {r: {"running": a, "dropped": d, "left_school": x} for r, a, d, x in rows}
+    assert actual == truth["course_enrollments_by_region"]
+    assert all(c["dropped"] and c["left_school"] for c in actual.values())
+
+
+def test_flags_read_from_their_real_encodings(truth, settings):
+    rows = _query(
+        settings,
+        "select code_location, count(case when is_lep then 1 end), "
+        "count(case when has_504 then 1 end), count(case when has_iep then 1 end) "
+        "from kipptaf.dim_students group by 1",
+    )
+    assert {r: {"lep": lep, "504": s, "iep": iep} for r, lep, s, iep in rows} == truth[
+        "flags_by_region"
+    ]
 
 
 def test_attendance_follows_the_district_after_advance(truth, sandbox, settings):

@@ -38,3 +38,26 @@ def test_months_include_the_one_in_progress():
     assert keys == ["2026-07-01", "2026-08-01", "2026-09-01", "2026-10-01", "2026-11-01"]
     with pytest.raises(ValueError, match="start on the 1st"):
         months(dt.date(2026, 7, 2), "America/New_York")
+
+
+def test_the_first_partition_holds_all_earlier_and_undated_rows():
+    import duckdb
+
+    from teamster.core.partitions import time_window
+
+    first = time_window("fiscal_year", "2025-07-01", "d", first_key="2025-07-01")
+    later = time_window("fiscal_year", "2026-07-01", "d", first_key="2025-07-01")
+    assert first.start is None and first.end == dt.datetime(2026, 7, 1)
+    assert later.start == dt.datetime(2026, 7, 1)
+    days = ["2019-01-05", "2025-09-01", "2026-09-01", None]
+    with duckdb.connect() as con:
+        con.execute("create table t (d date)")
+        con.executemany("insert into t values (?)", [[d] for d in days])
+
+        def held(p):
+            predicate, params = p.where("d")
+            rows = con.execute(f"select d from t where {predicate} order by d", params)
+            return [r[0] and r[0].isoformat() for r in rows.fetchall()]
+
+        assert held(first) == ["2019-01-05", "2025-09-01", None]
+        assert held(later) == ["2026-09-01"]

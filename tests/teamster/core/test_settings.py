@@ -13,8 +13,7 @@ PROD = {
     "TEAMSTER_KIPPPATERSON_SIS_SFTP_USER": "kipp",
     "TEAMSTER_KIPPPATERSON_SIS_SFTP_PASSWORD_FILE": "/secrets/paterson",
     "TEAMSTER_ENROLLMENT_API_URL": "https://enroll.example.org",
-    "TEAMSTER_ENROLLMENT_API_USER": "teamster",
-    "TEAMSTER_ENROLLMENT_API_PASSWORD_FILE": "/secrets/enrollment",
+    "TEAMSTER_ENROLLMENT_API_KEY_FILE": "/secrets/enrollment_api_key",
 }
 for loc in ("KIPPNEWARK", "KIPPCAMDEN", "KIPPMIAMI"):
     PROD |= {
@@ -38,6 +37,10 @@ PROD |= {
     "TEAMSTER_ADP_SFTP_HOST": "sftp.adp.example.org",
     "TEAMSTER_ADP_SFTP_USER": "kipptaf",
     "TEAMSTER_ADP_SFTP_PASSWORD_FILE": "/secrets/adp",
+    "TEAMSTER_ADP_WFN_CLIENT_ID_FILE": "/secrets/adp_wfn_client_id",
+    "TEAMSTER_ADP_WFN_CLIENT_SECRET_FILE": "/secrets/adp_wfn_client_secret",
+    "TEAMSTER_ADP_WFN_CERT_FILE": "/secrets/adp_wfn.pem",
+    "TEAMSTER_ADP_WFN_KEY_FILE": "/secrets/adp_wfn.key",
     "TEAMSTER_GOOGLE_SHEETS_CREDENTIALS_FILE": "/secrets/google_service_account.json",
 }
 PROD |= {
@@ -115,6 +118,7 @@ def test_local_ports_are_the_sandbox_layout(tmp_path):
     assert s.deanslist.base_url == f"http://127.0.0.1:{ports.http['deanslist']}"
     assert {f.ssh.port for f in s.iready_sftp.values()} == {ports.sftp["iready"]}
     assert s.adp_sftp.ssh.port == ports.sftp["adp"]
+    assert s.adp_workforce_now.base_url == f"http://127.0.0.1:{ports.http['adp_workforce_now']}"
     assert s.google_sheets.base_url == f"http://127.0.0.1:{ports.http['sheets']}"
 
 
@@ -123,12 +127,20 @@ def test_prod_adp_and_google_sheets():
     s = load_settings(PROD)
     assert s.adp_sftp.ssh.port == 22 and s.adp_sftp.payroll_dir == "/payroll"
     assert s.adp_sftp.ssh.password_file == Path("/secrets/adp")
+    assert s.adp_workforce_now.base_url == "https://api.adp.com"
+    assert s.adp_workforce_now.token_url == "https://accounts.adp.com/auth/oauth/v2/token"
+    assert s.adp_workforce_now.cert_file == Path("/secrets/adp_wfn.pem")
     assert s.google_sheets.base_url == "https://docs.google.com"
-    dropped = ("TEAMSTER_ADP_SFTP_HOST", "TEAMSTER_GOOGLE_SHEETS_CREDENTIALS_FILE")
+    dropped = (
+        "TEAMSTER_ADP_SFTP_HOST",
+        "TEAMSTER_ADP_WFN_KEY_FILE",
+        "TEAMSTER_GOOGLE_SHEETS_CREDENTIALS_FILE",
+    )
     env = {k: v for k, v in PROD.items() if k not in dropped}
     with pytest.raises(SettingsError) as info:
         load_settings(env)
     assert "TEAMSTER_ADP_SFTP_HOST" in str(info.value)
+    assert "TEAMSTER_ADP_WFN_KEY_FILE" in str(info.value)
     assert "TEAMSTER_GOOGLE_SHEETS_CREDENTIALS_FILE" in str(info.value)
 
 

@@ -107,14 +107,16 @@ def test_sftp_lists_paterson_drops(sandbox, settings):
     drop = settings.sis_sftp["kipppaterson"]
     with SSHConnection(drop.ssh) as ssh:
         names = [f.path for f in ssh.list_files(drop.remote_dir)]
-    from sandbox.postgres import SIS_DDL
+    from sandbox.sis import NOT_EXPORTED, TABLES
 
-    assert names == sorted(f"/exports/{table}.csv" for table in SIS_DDL)
+    assert names == sorted(f"/exports/{t}.csv" for t in TABLES if t not in NOT_EXPORTED)
 
 
 def _iready(settings):
+    from sandbox.vendors.iready import remote_path
+
     drop = settings.iready_sftp["kippnewark"]
-    return drop.ssh, f"{drop.remote_dir}/diagnostic_results_ela.csv"
+    return drop.ssh, remote_path("kippnewark", "ela")
 
 
 def test_fetch_file_parses_the_whole_file_and_reports_what_was_listed(sandbox, settings):

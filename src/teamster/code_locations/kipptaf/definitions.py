@@ -1,5 +1,6 @@
 """kipptaf: the network homebase, built on every region's dbt models, plus the
-network-wide PowerSchool Enrollment API, ADP payroll and roster files, and Google Sheets."""
+network-wide PowerSchool Enrollment API, ADP payroll files and Workforce Now workers, and
+Google Sheets."""
 
 from pathlib import Path
 
@@ -10,8 +11,10 @@ from teamster.core.loading import definitions_load
 from teamster.core.resources import shared_resources
 from teamster.core.settings import current
 from teamster.libraries.adp.assets import build_adp_assets
+from teamster.libraries.adp.config import load_adp_config
 from teamster.libraries.adp.files import ADPFiles
-from teamster.libraries.adp.sensors import build_adp_sensor
+from teamster.libraries.adp.sensors import build_adp_sensor, build_workers_schedule
+from teamster.libraries.adp.workforce_now import WorkforceNowAPI
 from teamster.libraries.dbt.assets import dbt_resource
 from teamster.libraries.dbt.groups import build_group_assets, load_groups
 from teamster.libraries.google_sheets.assets import (
@@ -34,6 +37,7 @@ CONFIG = Path(__file__).parent / "config"
 with definitions_load():
     settings = current()
     sheets = load_sheets_config(CONFIG / "google_sheets.yaml")
+    adp = load_adp_config(CONFIG / "adp.yaml")
     dbt_groups = build_group_assets(load_groups(CONFIG / "dbt.yaml"), settings)
     # the canonical group: workbooks resolve the models they read through its manifest
     core_dbt_assets = next(a for a in dbt_groups if a.node_def.name == "core_dbt_assets")
@@ -52,12 +56,14 @@ with definitions_load():
         schedules=[
             build_enrollment_schedule(TIMEZONE),
             build_google_sheets_schedule(LOCATION, sheets, TIMEZONE),
+            build_workers_schedule(LOCATION, TIMEZONE),
         ],
         sensors=[build_adp_sensor(LOCATION), automation_sensor(LOCATION)],
         resources={
             **shared_resources(settings),
             "powerschool_enrollment": EnrollmentAPI(settings.enrollment),
-            "adp_sftp": ADPFiles(settings.adp_sftp),
+            "adp_sftp": ADPFiles(settings.adp_sftp, adp),
+            "adp_workforce_now": WorkforceNowAPI(settings.adp_workforce_now, adp),
             "google_sheets": GoogleSheets(settings.google_sheets),
             "dbt": dbt_resource(LOCATION, settings),
             "tableau": tableau_resource(settings),

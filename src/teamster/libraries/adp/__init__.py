@@ -1,1 +1,2 @@
-"""ADP: payroll general-ledger files (one per pay date) and the Workforce Now roster, over SFTP."""
+"""ADP: payroll general-ledger files over SFTP (one per pay date and payroll group) and
+Workforce Now's workers API, both placed through kipptaf's crosswalk (config/adp.yaml)."""

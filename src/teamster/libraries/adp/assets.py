@@ -1,9 +1,11 @@
-"""ADP assets: the payroll general ledger (one partition per pay date) and the roster.
+"""ADP assets: the payroll general ledger (one partition per pay date) and the workers.
 
-``general_ledger_files`` lists the payroll folder into a table and adds each pay date
-it finds as a dynamic partition (``adp_payroll_pay_dates``), so the general ledger can
-be loaded one file at a time: a pay date's file lands in ``pay_date=<key>/`` and
-replaces exactly that pay date's rows. The workers roster is replaced whole.
+``general_ledger_files`` lists the payroll folder into a table and adds each pay date it
+finds as a dynamic partition (``adp_payroll_pay_dates``), so the general ledger can be
+loaded one pay date at a time: a pay date's files (one per payroll group) land in
+``pay_date=<key>/`` and replace exactly that pay date's rows. ``workers`` reads Workforce
+Now's workers API and replaces the table whole: one row per work assignment, current
+and former staff.
 """
 
 import datetime as dt
@@ -19,19 +21,16 @@ from dagster import (
     asset,
 )
 
-from teamster.core.changes import source_metadata
 from teamster.core.io_managers import Extract
 from teamster.core.landing import LandedFile
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.partitions import by_value
 from teamster.core.resources import WAREHOUSE_POOL
-from teamster.libraries.adp.files import (
-    GENERAL_LEDGER_SCHEMA,
-    WORKERS_SCHEMA,
-    ADPFiles,
-)
+from teamster.libraries.adp.files import GENERAL_LEDGER_SCHEMA, ADPFiles, files_fingerprint
+from teamster.libraries.adp.workforce_now import WORKERS_SCHEMA, WorkforceNowAPI
 
 RESOURCE_KEY = "adp_sftp"
+API_RESOURCE_KEY = "adp_workforce_now"
 PAYROLL = "adp_payroll"
 WORKFORCE_NOW = "adp_workforce_now"
 PAY_DATES = DynamicPartitionsDefinition(name="adp_payroll_pay_dates")
@@ -39,6 +38,7 @@ PAY_DATES = DynamicPartitionsDefinition(name="adp_payroll_pay_dates")
 FILES_SCHEMA = pa.schema(
     [
         ("pay_date", pa.date32()),
+        ("payroll_group_code", pa.string()),
         ("path", pa.string()),
         ("size", pa.int64()),
         ("modified_at", pa.timestamp("us", tz="UTC")),
@@ -68,19 +68,21 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
         kinds={"adp", "sftp", "parquet"},
         pool=WAREHOUSE_POOL,
         required_resource_keys={RESOURCE_KEY},
-        description="ADP general-ledger files on the payroll SFTP folder, one per pay date; "
-        "each pay date becomes a partition of `general_ledger`.",
+        description="ADP general-ledger files on the payroll SFTP folder, one per pay date and "
+        "payroll group; each pay date becomes a partition of `general_ledger`.",
     )
     def general_ledger_files(context: AssetExecutionContext) -> Output[Extract]:
         adp: ADPFiles = getattr(context.resources, RESOURCE_KEY)
-        listing = adp.listing().general_ledger
+        listing = adp.listing()
+        listed = [gl for day in listing.values() for gl in day]
         batch = pa.record_batch(
             [
-                pa.array([dt.date.fromisoformat(d) for d in listing], pa.date32()),
-                pa.array([f.path for f in listing.values()], pa.string()),
-                pa.array([f.size for f in listing.values()], pa.int64()),
+                pa.array([gl.pay_date for gl in listed], pa.date32()),
+                pa.array([gl.group for gl in listed], pa.string()),
+                pa.array([gl.file.path for gl in listed], pa.string()),
+                pa.array([gl.file.size for gl in listed], pa.int64()),
                 pa.array(
-                    [dt.datetime.fromtimestamp(f.mtime, dt.UTC) for f in listing.values()],
+                    [dt.datetime.fromtimestamp(gl.file.mtime, dt.UTC) for gl in listed],
                     FILES_SCHEMA.field("modified_at").type,
                 ),
             ],
@@ -107,44 +109,46 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
         pool=WAREHOUSE_POOL,
         partitions_def=PAY_DATES,
         required_resource_keys={RESOURCE_KEY},
-        description="ADP payroll general-ledger lines of one pay date (the partition key), "
-        "validated against the declared columns before anything lands.",
+        description="ADP payroll general-ledger lines of one pay date (the partition key), from "
+        "every payroll group's file of that date, each validated and translated through "
+        "kipptaf's ADP crosswalk before anything lands.",
     )
     def general_ledger(context: AssetExecutionContext) -> Output[Extract]:
         pay_date = context.partition_key
         adp: ADPFiles = getattr(context.resources, RESOURCE_KEY)
         fetched = adp.general_ledger(pay_date)
-        partition = by_value("pay_date", pay_date, "pay_date", dt.date.fromisoformat(pay_date))
+        day = dt.date.fromisoformat(pay_date)
+        partition = by_value("pay_date", pay_date, "source_file_date", day)
         debit, credit = (pc.sum(fetched.table.column(c)).as_py() for c in ("debit", "credit"))
         return Output(
             Extract(GENERAL_LEDGER_SCHEMA, fetched.table.to_batches(), partition),
             metadata={
                 "debit_total": str(debit or 0),
                 "credit_total": str(credit or 0),
-                "source/path": fetched.file.path,
-                **source_metadata(fetched.file),
+                "source/files": files_fingerprint(fetched.files),
             },
         )
 
     @asset(
         key=workers_asset_key,
         group_name=WORKFORCE_NOW,
-        kinds={"adp", "sftp", "parquet"},
+        kinds={"adp", "parquet"},
         pool=WAREHOUSE_POOL,
-        required_resource_keys={RESOURCE_KEY},
-        description="ADP Workforce Now staff roster (every position, active or terminated), "
-        "replaced whole from the roster file.",
+        required_resource_keys={API_RESOURCE_KEY},
+        description="ADP Workforce Now workers from its workers API, one row per work "
+        "assignment (current and former staff), translated through kipptaf's ADP "
+        "crosswalk and replaced whole.",
     )
     def workers(context: AssetExecutionContext) -> Output[Extract]:
-        adp: ADPFiles = getattr(context.resources, RESOURCE_KEY)
-        fetched = adp.workers()
-        active = pc.sum(pc.equal(fetched.table.column("position_status"), "Active")).as_py()
+        api: WorkforceNowAPI = getattr(context.resources, API_RESOURCE_KEY)
+        with api.connect():
+            table, count = api.workers()
+        status = table.column("assignment_status_code")
         return Output(
-            Extract(WORKERS_SCHEMA, fetched.table.to_batches()),
+            Extract(WORKERS_SCHEMA, table.to_batches()),
             metadata={
-                "active_workers": active or 0,
-                "source/path": fetched.file.path,
-                **source_metadata(fetched.file),
+                "workers": count,
+                "terminated_assignments": pc.sum(pc.equal(status, "T")).as_py() or 0,
             },
         )
 

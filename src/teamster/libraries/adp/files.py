@@ -1,15 +1,21 @@
-"""ADP's SFTP files: general-ledger files per pay date, and the Workforce Now staff roster.
+"""ADP payroll general-ledger files on SFTP: which files they are, and a strict reader.
 
-Every file is downloaded whole and validated against its declared schema before it is
-returned; a bad file raises ``CSVSchemaError`` naming the file, line and column, so
-nothing of it lands. Connections verify the server's host key against known_hosts; a
-connection lost mid-transfer is retried a few times, then named in the error
-(``teamster.core.ssh.fetch_file``).
+ADP writes one journal per pay date and payroll group (company code),
+``ADP_Payroll_<YYYYMMDD>_<group>.csv`` or ``adp_payroll_...`` (tests/data/vendor_schemas/
+adp.yaml): Intacct-style columns (DATE as MM/DD/YYYY, ACCT_NO, LOCATION_ID, DEPT_ID, DEBIT,
+CREDIT, FILE_NUMBER, POSITION_ID, JOB_TITLE as a job code) and no company-code column.
+Headers are matched by their slug (``teamster.libraries.vendor_csv``). Account and
+location ids may carry characters other than digits (they are dropped, as the vendor's
+consumers do); department, file number and job code are numbers that may be written as
+decimals. Every file is downloaded whole and validated before anything lands: a bad
+value, a payroll group or site the crosswalk (``config/adp.yaml``) does not know, or a
+journal whose debits and credits differ fails the load naming the file, line and column.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,139 +25,193 @@ import pyarrow as pa
 
 from teamster.core.settings import ADPSFTPSettings
 from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
-from teamster.core.typed_csv import CSVSchemaError, read_typed_csv, schema_of
+from teamster.libraries.adp.config import ADPConfig, UnknownSite
+from teamster.libraries.vendor_csv import Column, VendorFileError, read_vendor_csv, schema_of
 
-# gl_YYYYMMDD.csv: one file per pay date; other names in the folder are not ours.
-GL_FILE = re.compile(r"gl_(\d{8})\.csv")
+GL_FILE = re.compile(r"(?:ADP|adp)_[Pp]ayroll_(?P<date>\d+)_(?P<group>\w+)\.csv")
 
-GENERAL_LEDGER_SCHEMA = schema_of(
-    {
-        "pay_date": "date",
-        "company_code": "string",
-        "file_number": "string",
-        "position_id": "string",
-        "cost_center": "string",
-        "gl_account": "string",
-        "description": "string",
-        "debit": "decimal(18,2)",
-        "credit": "decimal(18,2)",
-    }
-)
-GENERAL_LEDGER_REQUIRED = (
-    "pay_date",
-    "company_code",
-    "position_id",
-    "gl_account",
-    "debit",
-    "credit",
-)
-WORKERS_SCHEMA = schema_of(
-    {
-        "position_id": "string",
-        "file_number": "string",
-        "company_code": "string",
-        "first_name": "string",
-        "last_name": "string",
-        "work_email": "string",
-        "home_work_location": "string",
-        "job_title": "string",
-        "hire_date": "date",
-        "position_status": "string",
-        "termination_date": "date",  # empty (null) while the worker is active
-    }
-)
-WORKERS_REQUIRED = ("position_id", "company_code", "position_status")
+COLUMNS = [
+    Column("date", "date_mdy", required=True),
+    Column("journal", "text"),
+    Column("description", "text"),
+    Column("reference_no", "integer"),
+    Column("line_no", "integer", required=True),
+    Column("acct_no", "digits_number", required=True),
+    Column("location_id", "digits_number", required=True),
+    Column("dept_id", "whole_number"),
+    Column("document", "text"),
+    Column("memo", "text"),
+    Column("debit", "money"),
+    Column("credit", "money"),
+    Column("employee_name", "text"),
+    Column("file_number", "whole_number"),
+    Column("position_id", "text"),
+    Column("job_title", "whole_number"),
+]
+# added by the reader, not sent by ADP: the file (its name, and the pay date and payroll
+# group the name carries) and what the crosswalk makes of the group and the site
+DERIVED = {
+    "source_file_name": pa.string(),
+    "source_file_date": pa.date32(),
+    "source_group_code": pa.string(),
+    "code_location": pa.string(),
+    "school_number": pa.int64(),
+}
+GENERAL_LEDGER_SCHEMA = schema_of(COLUMNS, DERIVED)
 
 
-class ADPFileError(RuntimeError):
-    """An expected ADP file is not on the server."""
+class ADPFileError(VendorFileError):
+    """A payroll file is missing, misnamed or does not match what ADP sends."""
 
 
-def pay_date_of(name: str) -> dt.date | None:
-    """The pay date a general-ledger file is for, or None if the name is not one."""
+@dataclass(frozen=True)
+class GLFile:
+    """A general-ledger file as listed: its pay date and payroll group from its name."""
+
+    file: RemoteFile
+    pay_date: dt.date
+    group: str
+
+    @property
+    def name(self) -> str:
+        return self.file.path.rsplit("/", 1)[-1]
+
+
+def parse_name(name: str) -> tuple[dt.date, str] | None:
+    """(pay date, payroll group) of a general-ledger file name, or None if the name is not
+    one; a name that is one but whose date is no date fails."""
     match = GL_FILE.fullmatch(name)
     if match is None:
         return None
     try:
-        return dt.datetime.strptime(match.group(1), "%Y%m%d").date()
+        day = dt.datetime.strptime(match.group("date"), "%Y%m%d").date()
     except ValueError:
-        return None
+        raise ADPFileError(f"{name}: {match.group('date')!r} is not a date YYYYMMDD") from None
+    return day, match.group("group")
 
 
-@dataclass(frozen=True)
-class Listing:
-    """What the server holds: general-ledger files by pay date (ISO) and the roster."""
-
-    general_ledger: dict[str, RemoteFile]
-    roster: RemoteFile | None
+def read_general_ledger(path: Path, gl: GLFile, display: str, config: ADPConfig) -> pa.Table:
+    """Parse one file strictly; ``display`` names it in errors (its SFTP URI)."""
+    if gl.group not in config.payroll_groups:
+        raise ADPFileError(
+            f"{display}: payroll group {gl.group!r} (from the file name) is not in "
+            f"{config.source} (`payroll_groups`)"
+        )
+    try:
+        parsed = read_vendor_csv(path, COLUMNS, display)
+    except VendorFileError as e:
+        raise ADPFileError(str(e)) from None
+    schools = []
+    for line, location, department in zip(
+        parsed.lines, parsed.values["location_id"], parsed.values["dept_id"], strict=True
+    ):
+        try:
+            schools.append(
+                config.school_number(
+                    None if location is None else str(location),
+                    None if department is None else str(department),
+                )
+            )
+        except UnknownSite as e:
+            columns = f"{parsed.headers['location_id']!r}/{parsed.headers['dept_id']!r}"
+            raise ADPFileError(f"{display}, line {line}, columns {columns}: {e}") from None
+    debit = sum(v for v in parsed.values["debit"] if v is not None) or decimal.Decimal(0)
+    credit = sum(v for v in parsed.values["credit"] if v is not None) or decimal.Decimal(0)
+    if debit != credit:
+        raise ADPFileError(
+            f"{display}: debits ({debit}) and credits ({credit}) differ; a journal balances"
+        )
+    rows = len(parsed.lines)
+    parsed.values.update(
+        source_file_name=[gl.name] * rows,
+        source_file_date=[gl.pay_date] * rows,
+        source_group_code=[gl.group] * rows,
+        code_location=[config.code_location(gl.group)] * rows,
+        school_number=schools,
+    )
+    return parsed.table(GENERAL_LEDGER_SCHEMA)
 
 
 @dataclass(frozen=True)
 class Fetched:
     table: pa.Table
-    file: RemoteFile  # size and mtime as listed before the download
+    files: list[RemoteFile]  # size and mtime as listed before each download
 
 
 class ADPFiles:
-    """Reads ADP's SFTP folder (the resource behind the ADP assets and sensor)."""
+    """Reads ADP's payroll SFTP folder (the resource behind the payroll assets and sensor)."""
 
-    def __init__(self, settings: ADPSFTPSettings, attempts: int = 3, first_wait: float = 1.0):
+    def __init__(
+        self,
+        settings: ADPSFTPSettings,
+        config: ADPConfig,
+        attempts: int = 3,
+        first_wait: float = 1.0,
+    ):
         self.settings = settings
+        self.config = config
         self.attempts = attempts
         self.first_wait = first_wait
 
     def display(self, path: str) -> str:
         return f"sftp://{self.settings.ssh.host}:{self.settings.ssh.port}{path}"
 
-    def listing(self) -> Listing:
+    def listing(self) -> dict[str, list[GLFile]]:
+        """The general-ledger files in the folder, by pay date (ISO), in name order."""
         with SSHConnection(self.settings.ssh) as ssh:
-            return self._listing(ssh)
-
-    def _listing(self, ssh: SSHConnection) -> Listing:
-        files = {}
-        for f in ssh.list_files(self.settings.payroll_dir):
-            pay_date = pay_date_of(f.path.rsplit("/", 1)[-1])
-            if pay_date is not None:
-                files[pay_date.isoformat()] = f
-        roster_dir, _, _ = self.settings.roster_path.rpartition("/")
-        roster = next(
-            (f for f in ssh.list_files(roster_dir or "/") if f.path == self.settings.roster_path),
-            None,
-        )
-        return Listing(files, roster)
+            listed = ssh.list_files(self.settings.payroll_dir)
+        out: dict[str, list[GLFile]] = {}
+        for f in listed:
+            parsed = parse_name(f.path.rsplit("/", 1)[-1])
+            if parsed is not None:
+                out.setdefault(parsed[0].isoformat(), []).append(GLFile(f, *parsed))
+        return dict(sorted(out.items()))
 
     def general_ledger(self, pay_date: str) -> Fetched:
-        """The general-ledger file of ``pay_date`` (ISO), every row of it that pay date."""
-        day = dt.date.fromisoformat(pay_date)
-        path = f"{self.settings.payroll_dir.rstrip('/')}/gl_{day:%Y%m%d}.csv"
-        return self._fetch(
-            path,
-            lambda local: read_typed_csv(
-                local,
-                GENERAL_LEDGER_SCHEMA,
-                self.display(path),
-                required=GENERAL_LEDGER_REQUIRED,
-                expect={"pay_date": day},
-            ),
-        )
+        """Every general-ledger file of ``pay_date`` (ISO), validated, as one table."""
+        files = self.listing().get(pay_date)
+        if not files:
+            raise ADPFileError(
+                f"{self.display(self.settings.payroll_dir)}: no general-ledger file for "
+                f"pay date {pay_date}"
+            )
+        tables, listed = [], []
+        for gl in files:
+            table, info = self._fetch(
+                gl.file.path,
+                lambda local, gl=gl: read_general_ledger(
+                    local, gl, self.display(gl.file.path), self.config
+                ),
+            )
+            tables.append(table)
+            listed.append(info)
+        return Fetched(pa.concat_tables(tables), listed)
 
-    def workers(self) -> Fetched:
-        path = self.settings.roster_path
-        return self._fetch(
-            path,
-            lambda local: read_typed_csv(
-                local, WORKERS_SCHEMA, self.display(path), required=WORKERS_REQUIRED
-            ),
-        )
-
-    def _fetch(self, path: str, parse: Callable[[Path], pa.Table]) -> Fetched:
+    def _fetch(self, path: str, parse: Callable[[Path], pa.Table]) -> tuple[pa.Table, RemoteFile]:
         try:
-            table, info = fetch_file(
+            return fetch_file(
                 self.settings.ssh, path, parse, self.display(path), self.attempts, self.first_wait
             )
         except FileNotFoundError as e:
             raise ADPFileError(str(e)) from None
-        return Fetched(table, info)
 
 
-__all__ = ["ADPFiles", "ADPFileError", "CSVSchemaError", "Fetched", "Listing", "pay_date_of"]
+def files_fingerprint(files: list[RemoteFile]) -> str:
+    """What a pay date's load records of its files, and the sensor compares: each file's
+    name, mtime and size."""
+    return ";".join(
+        f"{f.path.rsplit('/', 1)[-1]}:{f.mtime}:{f.size}"
+        for f in sorted(files, key=lambda f: f.path)
+    )
+
+
+__all__ = [
+    "ADPFileError",
+    "ADPFiles",
+    "Fetched",
+    "GLFile",
+    "GENERAL_LEDGER_SCHEMA",
+    "files_fingerprint",
+    "parse_name",
+    "read_general_ledger",
+]

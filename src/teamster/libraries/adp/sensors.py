@@ -1,80 +1,93 @@
-"""The ADP SFTP sensor: new pay dates become partitions; new or changed files are loaded.
+"""ADP's sensor and schedule: new or changed payroll files, and a daily workers reload.
 
-One listing per evaluation. A general-ledger file whose pay date has no partition yet
-is added as one; a file whose mtime or size differs from what its partition's last
-materialization recorded (or that was never loaded) gets a run of that partition. The
-roster file likewise triggers a run of ``workers``. Run keys are made of the file's
-mtime and size, so a file is requested once per version even while its run is queued.
+The payroll sensor lists the folder once per evaluation. A pay date with no partition
+yet is added as one; a pay date whose files (names, mtimes, sizes: a group's file added
+later counts) differ from what its partition's last load recorded gets a run. Run keys
+are made of those files, so a pay date is requested once per version even while its run
+is queued. Workforce Now has no file to watch: the schedule reloads the workers daily.
 """
 
 import hashlib
 
 from dagster import (
+    DefaultScheduleStatus,
     DefaultSensorStatus,
     ResourceParam,
     RunRequest,
+    ScheduleDefinition,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
+    define_asset_job,
+    schedule,
     sensor,
 )
 
-from teamster.core.changes import file_changed, last_metadata
-from teamster.libraries.adp.assets import (
-    PAY_DATES,
-    files_key,
-    general_ledger_key,
-    workers_key,
-)
-from teamster.libraries.adp.files import ADPFiles
+from teamster.core.changes import last_metadata
+from teamster.libraries.adp.assets import PAY_DATES, files_key, general_ledger_key, workers_key
+from teamster.libraries.adp.files import ADPFiles, files_fingerprint
 
 INTERVAL_SECONDS = 15 * 60
+WORKERS_CRON = "0 4 * * *"
 
 
 def build_adp_sensor(location: str) -> SensorDefinition:
     ledger, files = general_ledger_key(location), files_key(location)
-    workers = workers_key(location)
 
     @sensor(
         name=f"{location}__adp__sftp_files",
-        asset_selection=[files, ledger, workers],
+        asset_selection=[files, ledger],
         minimum_interval_seconds=INTERVAL_SECONDS,
         default_status=DefaultSensorStatus.STOPPED,
-        description="Lists ADP's SFTP folders: adds new pay dates as partitions, loads each "
-        "new or changed general-ledger file into its pay date, and reloads the workers "
-        "roster when its file changes.",
+        description="Lists ADP's payroll SFTP folder: adds new pay dates as partitions and "
+        "loads each pay date whose general-ledger files are new or changed.",
     )
     def _sensor(context: SensorEvaluationContext, adp_sftp: ResourceParam[ADPFiles]):
         listing = adp_sftp.listing()
         known = set(context.instance.get_dynamic_partitions(PAY_DATES.name))
-        new = sorted(set(listing.general_ledger) - known)
-        requests = [
-            RunRequest(
-                asset_selection=[ledger],
-                partition_key=pay_date,
-                run_key=f"gl:{pay_date}:{f.mtime}:{f.size}",
-            )
-            for pay_date, f in sorted(listing.general_ledger.items())
-            if pay_date in new or file_changed(last_metadata(context.instance, ledger, pay_date), f)
-        ]
-        plain = []
-        if requests:  # the folder's table lists the files these runs load
-            plain.append(files)
-        roster = listing.roster
-        if roster is not None and file_changed(last_metadata(context.instance, workers), roster):
-            plain.append(workers)
-        if plain:
-            stamp = ";".join(r.run_key or "" for r in requests)
-            if roster is not None:
-                stamp += f";roster:{roster.mtime}:{roster.size}"
-            digest = hashlib.sha256(stamp.encode()).hexdigest()[:16]
-            requests.append(RunRequest(asset_selection=plain, run_key=f"listing:{digest}"))
+        new = sorted(set(listing) - known)
+        requests = []
+        for pay_date, gls in listing.items():
+            stamp = files_fingerprint([gl.file for gl in gls])
+            last = last_metadata(context.instance, ledger, pay_date) or {}
+            if pay_date in new or last.get("source/files") != stamp:
+                digest = hashlib.sha256(stamp.encode()).hexdigest()[:16]
+                requests.append(
+                    RunRequest(
+                        asset_selection=[ledger],
+                        partition_key=pay_date,
+                        run_key=f"gl:{pay_date}:{digest}",
+                    )
+                )
         if not requests:
-            return SkipReason("every ADP file matches its last load")
+            return SkipReason("every ADP payroll file matches its last load")
+        # the folder's table lists the files these runs load
+        digest = hashlib.sha256(";".join(r.run_key or "" for r in requests).encode())
+        requests.append(
+            RunRequest(asset_selection=[files], run_key=f"listing:{digest.hexdigest()[:16]}")
+        )
         return SensorResult(
             run_requests=requests,
             dynamic_partitions_requests=[PAY_DATES.build_add_request(new)] if new else None,
         )
 
     return _sensor
+
+
+def build_workers_schedule(location: str, timezone: str) -> ScheduleDefinition:
+    job = define_asset_job(f"{location}__adp__workers_job", selection=[workers_key(location)])
+
+    @schedule(
+        name=f"{location}__adp__workers_daily",
+        cron_schedule=WORKERS_CRON,
+        execution_timezone=timezone,
+        job=job,
+        default_status=DefaultScheduleStatus.STOPPED,
+        description="Reloads ADP Workforce Now's workers every morning (the API has no "
+        "change feed we read).",
+    )
+    def _schedule(context):
+        return RunRequest(run_key=context.scheduled_execution_time.isoformat())
+
+    return _schedule

@@ -3,7 +3,8 @@
 Each subject has its own file, so each is its own static partition (``ela`` holds the
 rows whose subject is Reading, ``math`` those of Math): a file is validated, landed
 under ``subject=<key>/`` and replaces exactly its subject's rows, so a rerun never
-duplicates and a bad Math file never holds back Reading.
+duplicates and a bad Math file never holds back Reading. Only this school year's
+folder (``Current_Year``) is read.
 """
 
 from dagster import (
@@ -20,7 +21,7 @@ from teamster.core.io_managers import Extract
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.partitions import Partition, by_value
 from teamster.core.resources import WAREHOUSE_POOL
-from teamster.libraries.iready.files import SCHEMA, SUBJECTS, file_name
+from teamster.libraries.iready.files import SCHEMA, SUBJECTS
 
 RESOURCE_KEY = "iready"
 GROUP = "iready"
@@ -40,7 +41,6 @@ def subject_partition(key: str) -> Partition:
 
 def build_iready_assets(location: str) -> list[AssetsDefinition]:
     key = asset_key(location)
-    files = ", ".join(f"`{file_name(s)}`" for s in SUBJECTS)
 
     @asset(
         key=key,
@@ -50,15 +50,21 @@ def build_iready_assets(location: str) -> list[AssetsDefinition]:
         partitions_def=SUBJECT_PARTITIONS,
         required_resource_keys={RESOURCE_KEY},
         description=f"i-Ready diagnostic results of {location}'s students, one row per "
-        f"completed diagnostic, from {files} on i-Ready's SFTP. One partition per subject "
-        "file; a file that does not match the declared columns loads nothing.",
+        "completed diagnostic, from `diagnostic_results_<ela|math>[_CONFIDENTIAL].csv` in the "
+        "site's Current_Year folder on i-Ready's SFTP. One partition per subject file; a file "
+        "that does not match the declared columns, or names a school the region's crosswalk "
+        "does not know, loads nothing.",
     )
     def _asset(context: AssetExecutionContext) -> Output[Extract]:
         subject = context.partition_key
         results = getattr(context.resources, RESOURCE_KEY).fetch(subject)
         return Output(
             Extract(SCHEMA, results.table.to_batches(), subject_partition(subject)),
-            metadata={"source/uri": results.uri, **source_metadata(results.file)},
+            metadata={
+                "source/uri": results.uri,
+                "source/file_name": results.file.path.rsplit("/", 1)[-1],
+                **source_metadata(results.file),
+            },
         )
 
     return [_asset]

@@ -2,8 +2,9 @@
 
 Lists the region's SFTP folder (one small request) and compares each file's mtime and
 size with what its partition's last materialization recorded. The run key is the
-file's identity (subject, mtime, size), so a file that failed validation is not
-retried every tick; it is requested again once i-Ready replaces it.
+file's identity (name, mtime, size), so a file that failed validation is not retried
+every tick; it is requested again once i-Ready replaces it (or renames it, say with
+``_CONFIDENTIAL``).
 """
 
 from typing import Any
@@ -40,7 +41,7 @@ def build_iready_sensor(location: str) -> SensorDefinition:
             RunRequest(
                 partition_key=subject,
                 asset_selection=[key],
-                run_key=f"{subject}:{f.mtime}:{f.size}",
+                run_key=f"{f.path.rsplit('/', 1)[-1]}:{f.mtime}:{f.size}",
             )
             for subject, f in sorted(iready.files().items())
             if file_changed(last_metadata(context.instance, key, subject), f)

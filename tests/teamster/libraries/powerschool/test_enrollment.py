@@ -1,20 +1,58 @@
-"""The Enrollment API client, assets and daily schedule against the sandbox's server."""
+"""The Enrollment API client, assets and daily schedule against the sandbox's server.
+
+The sandbox serves the vendor's shapes: API-key basic auth, published actions as a
+plain list, records in pages with ``pageCount``/``recordCount`` metadata. A vendor that
+misbehaves (pages that disagree, counts that do not add up) is a small real HTTP server
+on 127.0.0.1 in this module.
+"""
 
 import datetime
+import json
+import threading
 import time
+import traceback
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import duckdb
+import httpx
 import pytest
 from dagster import DagsterInstance, build_schedule_context
 
 from teamster.core.http import Retries
 from teamster.core.locations import load_definitions
-from teamster.libraries.powerschool.enrollment.assets import ACTIONS, ACTIONS_KEY, RECORDS_KEY
-from teamster.libraries.powerschool.enrollment.client import EnrollmentAPI, EnrollmentAuthError
+from teamster.libraries.powerschool.enrollment.assets import (
+    ACTIONS,
+    ACTIONS_KEY,
+    RECORD_FIELDS,
+    RECORDS_KEY,
+    RECORDS_SCHEMA,
+    record_batches,
+    to_batch,
+)
+from teamster.libraries.powerschool.enrollment.client import (
+    EnrollmentAPI,
+    EnrollmentAuthError,
+    EnrollmentError,
+    read_page,
+)
+from teamster.libraries.powerschool.enrollment.schedules import first_year, is_open
 
 
 def _api(settings, attempts: int = 6) -> EnrollmentAPI:
     return EnrollmentAPI(settings.enrollment, Retries(attempts, 0.05, 0.2))
+
+
+def _key(settings) -> str:
+    return settings.enrollment.api_key_file.read_text().strip()
+
+
+def _served_page(settings, action: int, page: int = 1, pagesize: int = 50) -> dict:
+    """One page as the sandbox serves it, read with a plain HTTP client."""
+    url = f"{settings.enrollment.base_url}/api/v1/publishedactions/{action}/submissionrecords"
+    params = {"page": page, "pagesize": pagesize}
+    return httpx.get(url, params=params, auth=(_key(settings), "")).json()
 
 
 def test_pages_every_record(sandbox, settings):
@@ -22,16 +60,26 @@ def test_pages_every_record(sandbox, settings):
     with _api(settings).connect() as api:
         actions = api.published_actions()
         for action in actions[:3]:
-            rows = [
-                r
-                for page in api.pages(
-                    f"/api/v1/publishedactions/{action['id']}/submissionrecords", page_size=9
-                )
-                for r in page
-            ]
-            assert len(rows) == truth["enrollment_submissions_by_action"][str(action["id"])]
+            rows = [r for page in api.submission_records(action["id"], page_size=9) for r in page]
+            assert len(rows) == truth["enrollment_records_by_action"][str(action["id"])]
             assert len({r["id"] for r in rows}) == len(rows)
-    assert {str(a["id"]) for a in actions} == set(truth["enrollment_submissions_by_action"])
+    assert {str(a["id"]) for a in actions} == set(truth["enrollment_records_by_action"])
+
+
+def test_a_page_is_read_by_shape(sandbox, settings):
+    """The paging metadata and the records are found by type, whatever the vendor names
+    the two members; anything else is refused."""
+    body = _served_page(settings, 1, pagesize=5)
+    page = read_page(body, "here")
+    assert page.records == body["records"] and page.record_count == body["metadata"]["recordCount"]
+    renamed = {"paging": body["metadata"], "items": body["records"]}
+    assert read_page(renamed, "here") == page
+    with pytest.raises(EnrollmentError, match="here: expected one metadata object"):
+        read_page({**body, "more": []}, "here")
+    with pytest.raises(EnrollmentError, match="`pageCount` is None, not a count"):
+        read_page({"metadata": {"recordCount": 3}, "records": []}, "here")
+    with pytest.raises(EnrollmentError, match="`recordCount` is '3', not a count"):
+        read_page({"metadata": {"pageCount": 1, "recordCount": "3"}, "records": []}, "here")
 
 
 @pytest.mark.parametrize("status", [429, 500])
@@ -46,7 +94,7 @@ def test_burst_longer_than_the_retries_fails(sandbox, settings):
     sandbox.faults.http_burst("enrollment", 500, 5)
     try:
         with (
-            pytest.raises(Exception, match="HTTP 500"),
+            pytest.raises(EnrollmentError, match="still answered HTTP 500 after 3 attempts"),
             _api(settings, 3).connect() as api,
         ):
             api.published_actions()
@@ -54,30 +102,203 @@ def test_burst_longer_than_the_retries_fails(sandbox, settings):
         sandbox.faults.http_burst("enrollment", 500, 0)
 
 
-def test_wrong_password_fails_at_once(sandbox, settings, tmp_path):
-    wrong = tmp_path / "pw"
-    wrong.write_text("not-the-password")
-    api = EnrollmentAPI(settings.enrollment.model_copy(update={"password_file": wrong}))
+def test_wrong_key_fails_at_once_and_is_never_shown(sandbox, settings, tmp_path):
+    wrong = tmp_path / "key"
+    wrong.write_text("not-the-key")
+    api = EnrollmentAPI(settings.enrollment.model_copy(update={"api_key_file": wrong}))
     started = time.monotonic()
     with (
-        pytest.raises(EnrollmentAuthError, match="answered 401 for user 'teamster'") as info,
+        pytest.raises(EnrollmentAuthError, match="answered 401: the API key was refused") as info,
         api.connect() as client,
     ):
         client.published_actions()
     assert time.monotonic() - started < 0.5  # no retries: the first wait alone is 0.5 s
-    assert "not-the-password" not in str(info.value)
+    assert str(wrong) in str(info.value)
+    shown = "".join(traceback.format_exception(info.value))
+    assert "not-the-key" not in shown and _key(settings) not in shown
 
 
-def _schedule_requests(defs, instance) -> set[str]:
+def test_a_missing_key_file_is_named(settings, tmp_path):
+    api = EnrollmentAPI(
+        settings.enrollment.model_copy(update={"api_key_file": tmp_path / "nothing"})
+    )
+    missing = f"key file {tmp_path / 'nothing'} does not exist"
+    with pytest.raises(EnrollmentError, match=missing), api.connect():
+        pass
+
+
+# --- a vendor that misbehaves ----------------------------------------------------------------
+
+Answer = Callable[[int, int], dict]
+
+
+@pytest.fixture
+def vendor() -> Iterator[Callable[[Answer], str]]:
+    """Start a vendor whose records answer is ``answer(page, pagesize)``; its base URL."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(answer: Answer) -> str:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                query = parse_qs(urlsplit(self.path).query)
+                body = answer(int(query["page"][0]), int(query["pagesize"][0]))
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _records(settings, url: str, tmp_path) -> list:
+    key = tmp_path / "key"
+    key.write_text("k")
+    api = EnrollmentAPI(
+        settings.enrollment.model_copy(update={"base_url": url, "api_key_file": key}),
+        Retries(1, 0.01, 0.01),
+    )
+    with api.connect() as session:
+        return [r for page in session.submission_records(5, page_size=2) for r in page]
+
+
+def test_pages_that_disagree_fail(settings, tmp_path, vendor):
+    def answer(page: int, size: int) -> dict:
+        count = 4 if page == 1 else 3  # a record went away between the pages
+        return {"metadata": {"pageCount": 2, "recordCount": count}, "records": [{"id": page}]}
+
+    with pytest.raises(EnrollmentError, match="page 2 .*reports 3 records in 2 pages, page 1"):
+        _records(settings, vendor(answer), tmp_path)
+
+
+def test_records_that_do_not_add_up_fail(settings, tmp_path, vendor):
+    def short(page: int, size: int) -> dict:
+        rows = [{"id": 10 * page + k} for k in range(size if page == 1 else 1)]
+        return {"metadata": {"pageCount": 2, "recordCount": 4}, "records": rows}
+
+    with pytest.raises(EnrollmentError, match="`recordCount` says 4 but 3 records came"):
+        _records(settings, vendor(short), tmp_path)
+
+    def twice(page: int, size: int) -> dict:
+        return {"metadata": {"pageCount": 2, "recordCount": 4}, "records": [{"id": 1}, {"id": 2}]}
+
+    with pytest.raises(EnrollmentError, match="page 2 .*record id 1 came twice"):
+        _records(settings, vendor(twice), tmp_path)
+
+
+# --- typed records ---------------------------------------------------------------------------
+
+
+def _a_submitted_record(settings) -> dict:
+    url = f"{settings.enrollment.base_url}/api/v1/publishedactions"
+    for action in httpx.get(url, auth=(_key(settings), "")).json():
+        for record in _served_page(settings, action["id"], pagesize=1000)["records"]:
+            if record["submitted"] and record["externalStudentID"]:
+                return record
+    raise AssertionError("the sandbox serves a submitted record of a returning student")
+
+
+def test_records_land_typed(sandbox, settings):
+    record = _a_submitted_record(settings)
+    [row] = to_batch([record], RECORD_FIELDS, "here").to_pylist()
+    assert row["external_student_id"] == record["externalStudentID"]
+    assert row["submitted"] == datetime.datetime.fromisoformat(record["submitted"])  # UTC
+    assert row["date_of_birth"] == datetime.date.fromisoformat(record["dateOfBirth"][:10])
+    assert dict(row["data_items"]) == record["dataItems"] and row["tags"] == record["tags"]
+    batch = next(record_batches(iter([[record]]), 7))
+    assert batch.schema == RECORDS_SCHEMA and batch.to_pylist()[0]["published_action_id"] == 7
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-11-03T14:22:05", datetime.datetime(2026, 11, 3, 14, 22, 5)),
+        ("2026-11-03T14:22:05.1234567", datetime.datetime(2026, 11, 3, 14, 22, 5, 123456)),
+        ("2026-11-03T14:22:05Z", datetime.datetime(2026, 11, 3, 14, 22, 5)),
+        ("2026-11-03T09:22:05-05:00", datetime.datetime(2026, 11, 3, 14, 22, 5)),
+        ("2026-11-03 14:22:05", datetime.datetime(2026, 11, 3, 14, 22, 5)),
+    ],
+)
+def test_times_are_utc(sandbox, settings, value, expected):
+    record = {**_a_submitted_record(settings), "submitted": value}
+    assert to_batch([record], RECORD_FIELDS, "here").to_pylist()[0]["submitted"] == expected
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"submitted": "11/03/2026 2:22 PM"}, "field 'submitted': .* is not a time"),
+        ({"dateOfBirth": "2019-07-24T10:00:00"}, "field 'dateOfBirth': .* is not a date"),
+        ({"id": "1000001"}, "field 'id': '1000001' is not a whole number"),
+        ({"tags": "Polished"}, "field 'tags': 'Polished' is not a list of text"),
+        ({"dataItems": {"a": 1}}, "field 'dataItems': .* is not an object of text answers"),
+    ],
+)
+def test_a_bad_value_names_action_row_and_field(sandbox, settings, change, message):
+    record = _a_submitted_record(settings)
+    rows = [record, {**record, **change}]
+    where = "Enrollment API /api/v1/publishedactions/3/submissionrecords"
+    with pytest.raises(EnrollmentError, match=rf"{where}, row 12 \(id .*\), {message}"):
+        to_batch(rows, RECORD_FIELDS, where, first_row=11)
+
+
+def test_a_missing_or_renamed_field_fails(sandbox, settings):
+    record = _a_submitted_record(settings)
+    renamed = {("firstname" if k == "firstName" else k): v for k, v in record.items()}
+    with pytest.raises(EnrollmentError, match="row 1 .*field 'firstName' is missing"):
+        to_batch([renamed], RECORD_FIELDS, "here")
+
+
+# --- assets and the daily schedule -----------------------------------------------------------
+
+
+def test_open_actions_are_those_for_this_year_or_later():
+    assert first_year("2027-2028") == 2027 and first_year("Fall 2027") is None
+    assert is_open("2027-2028", 2026) and is_open("2026-2027", 2026)
+    assert not is_open("2025-2026", 2026)
+    assert is_open("next year", 2026) and is_open(None, 2026)  # unreadable: reload
+
+
+def _schedule_requests(defs, instance, when: datetime.datetime) -> set[str]:
     schedule = defs.resolve_schedule_def("powerschool_enrollment__daily")
     with build_schedule_context(
         instance=instance,
-        scheduled_execution_time=datetime.datetime.now(datetime.UTC),
+        scheduled_execution_time=when,
         resources={"powerschool_enrollment": defs.resources["powerschool_enrollment"]},
         repository_def=defs.get_repository_def(),
     ) as context:
         data = schedule.evaluate_tick(context)
     return {r.partition_key for r in data.run_requests or []}
+
+
+def _landed(settings) -> dict[str, tuple[int, int]]:
+    """Records and submitted records per action in the warehouse."""
+    with duckdb.connect(str(settings.warehouse.path), read_only=True) as con:
+        rows = con.execute(
+            "select cast(published_action_id as varchar), count(*), count(submitted) "
+            "from kipptaf_powerschool_enrollment.submission_records group by 1"
+        ).fetchall()
+    return {action: (n, submitted) for action, n, submitted in rows}
+
+
+def _expected(truth) -> dict[str, tuple[int, int]]:
+    records, submitted = (
+        truth["enrollment_records_by_action"],
+        truth["enrollment_submitted_by_action"],
+    )
+    return {a: (n, submitted[a]) for a, n in records.items() if n}
 
 
 def test_assets_and_daily_schedule(sandbox, settings, tmp_path):
@@ -87,34 +308,31 @@ def test_assets_and_daily_schedule(sandbox, settings, tmp_path):
     job.execute_in_process(asset_selection=[ACTIONS_KEY], instance=instance)
     keys = instance.get_dynamic_partitions(ACTIONS.name)
     truth = sandbox.truth()
-    assert set(keys) == set(truth["enrollment_submissions_by_action"])
+    assert set(keys) == set(truth["enrollment_records_by_action"])
+    now = datetime.datetime(2026, 12, 2, 5, tzinfo=datetime.UTC)
+    later = datetime.datetime(2029, 9, 1, 5, tzinfo=datetime.UTC)  # every form in the past
 
-    # nothing loaded yet: the schedule asks for every action
-    assert _schedule_requests(defs, instance) == set(keys)
+    # the forms are for next year: open, so asked for every day, loaded or not
+    assert _schedule_requests(defs, instance, now) == set(keys)
     for key in keys:
         job.execute_in_process(asset_selection=[RECORDS_KEY], partition_key=key, instance=instance)
-    assert _schedule_requests(defs, instance) == set()
+    assert _landed(settings) == _expected(truth)
+    assert _schedule_requests(defs, instance, now) == set(keys)
+    # once past, an action is asked for only when its record count moves
+    assert _schedule_requests(defs, instance, later) == set()
     job.execute_in_process(
         asset_selection=[RECORDS_KEY], partition_key=keys[0], instance=instance
     )  # a rerun replaces the action's rows
+    assert _landed(settings) == _expected(truth)
 
-    before = truth["enrollment_submissions_by_action"]
-    after = sandbox.advance(days=1)["enrollment_submissions_by_action"]
-    moved = {k for k in after if after[k] != before.get(k)}
+    after = sandbox.advance(days=1)
+    before = truth["enrollment_records_by_action"]
+    moved = {k for k, n in after["enrollment_records_by_action"].items() if n != before.get(k)}
     assert moved
-    assert _schedule_requests(defs, instance) == moved
-
-    with duckdb.connect(str(settings.warehouse.path), read_only=True) as con:
-        loaded = dict(
-            con.execute(
-                "select cast(action_id as varchar), count(*) from "
-                "kipptaf_powerschool_enrollment.submission_records group by 1"
-            ).fetchall()
-        )
-    assert loaded == {k: v for k, v in before.items() if v}
-
-    # load some of the changed actions: the schedule then asks for exactly the rest
-    some = set(sorted(moved)[: max(1, len(moved) // 2)])
-    for key in some:
+    assert _schedule_requests(defs, instance, later) == moved
+    for key in keys:
         job.execute_in_process(asset_selection=[RECORDS_KEY], partition_key=key, instance=instance)
-    assert _schedule_requests(defs, instance) == moved - some
+    assert _landed(settings) == _expected(after)
+    assert sum(s for _, s in _landed(settings).values()) > sum(
+        s for _, s in _expected(truth).values()
+    )  # families kept submitting

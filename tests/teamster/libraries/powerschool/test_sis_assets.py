@@ -48,7 +48,7 @@ def test_bad_paterson_drop_names_file_and_column_and_keeps_good_data(sandbox, se
     original = drop.read_text()
     lines = original.splitlines()
     header = lines[0].split(",")
-    at = header.index("grade_level")
+    at = header.index("STUDENTS.GRADE_LEVEL")  # PowerSchool's export: TABLE.FIELD
     bad = [",".join(v for i, v in enumerate(line.split(",")) if i != at) for line in lines]
     drop.write_text("\n".join(bad) + "\n")
     try:

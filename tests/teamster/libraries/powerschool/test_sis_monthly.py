@@ -16,14 +16,7 @@ LOCATION = "kippcamden"
 KEY = AssetKey([LOCATION, "powerschool", "attendance"])
 CONFIG = SISConfig(
     path="sql",
-    tables=[
-        SISTable(
-            name="attendance",
-            cursor="whenmodified",
-            partition_column="transaction_date",
-            partition_grain="month",
-        )
-    ],
+    tables=[SISTable(name="attendance", partition_column="att_date", partition_grain="month")],
 )
 
 
@@ -50,14 +43,15 @@ def _source_counts(defs: Definitions, keys: list[str]) -> dict[str, int]:
     table = CONFIG.tables[0]
     with defs.resources["powerschool_sis"].session() as session:
         return {
-            k: session.one(probe("attendance", "whenmodified", table.window(k)))[0] for k in keys
+            k: session.one(probe("attendance", "transaction_date", CONFIG.window(table, k)))[0]
+            for k in keys
         }
 
 
 def _warehouse_counts(tmp_path) -> dict[str, int]:
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         rows = con.execute(
-            "select strftime(date_trunc('month', transaction_date), '%Y-%m-%d'), count(*) "
+            "select strftime(date_trunc('month', att_date), '%Y-%m-%d'), count(*) "
             "from kippcamden_powerschool.attendance group by 1"
         ).fetchall()
     return dict(rows)
@@ -87,3 +81,115 @@ def test_months_are_probed_loaded_and_replaced_one_at_a_time(sandbox, defs, tmp_
 
     # the loaded months match their probes now; every other month is still asked for
     assert _requested(defs, instance) == set(months) - set(busiest)
+
+
+MOVING = SISConfig(
+    path="sql",
+    tables=[
+        SISTable(name="attendance", partition_column="transaction_date", partition_grain="month")
+    ],
+)
+ROW = (
+    "insert into attendance (id, dcid, studentid, schoolid, att_date, attendance_codeid, "
+    "att_mode_code, calendar_dayid, yearid, transaction_date) "
+    "values (%s, %s, 1, 201, %s, 20102, 'ATT_ModeDaily', 201001, 35, %s)"
+)
+
+
+@pytest.fixture
+def scratch_sis(sandbox, settings):
+    """A database of its own on kippcamden's SIS server, reached through the same
+    bastion: rows whose stamps this test sets, in months before the machine's clock."""
+    import psycopg
+
+    from sandbox.postgres import DATABASE, USER
+    from sandbox.sis import TABLES
+
+    db = sandbox._database(LOCATION)
+    login = dict(host=str(db.socket_dir), user=USER, password=db.password)
+    with psycopg.connect(**login, dbname=DATABASE, autocommit=True) as admin:
+        admin.execute("drop database if exists moves")
+        admin.execute("create database moves")
+    with psycopg.connect(**login, dbname="moves", autocommit=True) as conn:
+        ddl = ", ".join(f"{c} {kind}" for c, kind in TABLES["attendance"].items())
+        conn.execute(f"create table attendance ({ddl})")
+        yield conn
+    with psycopg.connect(**login, dbname=DATABASE, autocommit=True) as admin:
+        admin.execute("drop database moves")
+
+
+def test_a_row_whose_stamp_moves_it_to_another_partition_leaves_the_old_one(
+    scratch_sis, settings, tmp_path
+):
+    """Partitioned on the cursor itself, an edit moves a row to a newer partition: the
+    old partition's probe changes too, so both are reloaded and the row is not left
+    behind twice. A row with no stamp lands in the first partition."""
+    isolated = settings.model_copy(
+        update={
+            "landing": LocalLandingSettings(root=tmp_path / "landing"),
+            "warehouse": DuckDBSettings(path=tmp_path / "warehouse.duckdb"),
+            "sis_databases": {
+                LOCATION: settings.sis_databases[LOCATION].model_copy(
+                    update={
+                        "url": settings.sis_databases[LOCATION].url.rsplit("/", 1)[0] + "/moves"
+                    }
+                )
+            },
+        }
+    )
+    defs = Definitions(
+        assets=build_sis_assets(LOCATION, MOVING),
+        sensors=[build_sis_change_sensor(LOCATION, MOVING)],
+        resources={
+            **shared_resources(isolated),
+            "powerschool_sis": sis_resource(LOCATION, MOVING, isolated),
+        },
+    )
+    instance = DagsterInstance.ephemeral()
+    job = defs.resolve_implicit_global_asset_job_def()
+
+    def load(months):
+        for month in months:
+            job.execute_in_process(asset_selection=[KEY], partition_key=month, instance=instance)
+
+    for n, (day, stamp) in enumerate(
+        [
+            ("2025-09-10", "2025-09-10 08:30"),
+            ("2025-09-11", "2025-09-11 08:30"),
+            ("2025-10-01", "2025-10-01 08:30"),
+            ("2019-05-01", None),  # written before stamps existed
+        ],
+        start=1,
+    ):
+        scratch_sis.execute(ROW, [n, n, day, stamp])
+    load(_requested(defs, instance))
+    assert _requested(defs, instance) == set()
+    assert _loaded(tmp_path) == _source(scratch_sis)
+    assert ("2025-07-01", 1) in _stamped(tmp_path)  # the undated row, in the first month
+
+    # an absence of September is excused in October: its stamp moves it a month on
+    scratch_sis.execute("update attendance set transaction_date = '2025-10-03 10:00' where id = 2")
+    assert _requested(defs, instance) == {"2025-09-01", "2025-10-01"}
+    load(_requested(defs, instance))
+    assert _loaded(tmp_path) == _source(scratch_sis)  # once each, with its new stamp
+
+
+def _source(conn) -> list[tuple]:
+    return sorted(conn.execute("select dcid, transaction_date from attendance").fetchall())
+
+
+def _loaded(tmp_path) -> list[tuple]:
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        return sorted(
+            con.execute(
+                "select dcid, transaction_date from kippcamden_powerschool.attendance"
+            ).fetchall()
+        )
+
+
+def _stamped(tmp_path) -> list[tuple[str, int]]:
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(
+            "select coalesce(strftime(date_trunc('month', transaction_date), '%Y-%m-%d'), "
+            "'2025-07-01'), count(*) from kippcamden_powerschool.attendance group by 1"
+        ).fetchall()

@@ -10,3 +10,5 @@ select
     school_city as city,
     school_state as state
 from {{ ref('int_powerschool__schools') }}
+-- graduates are kept at PowerSchool's Graduated Students school: not a school
+where not is_graduated_students_school

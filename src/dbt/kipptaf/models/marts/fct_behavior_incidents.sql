@@ -1,5 +1,5 @@
 -- One row per DeansList incident in the network, with its school year and how
--- long a resolved incident stayed open.
+-- long a resolved incident stayed open. Incidents deleted in DeansList are left out.
 select
     i.code_location || '-' || cast(i.incident_id as {{ dbt.type_string() }}) as incident_key,
     i.code_location,
@@ -19,9 +19,10 @@ select
     i.updated_at,
     case
         when i.is_resolved
-            then {{ dbt.datediff('i.created_at', 'i.updated_at', 'day') }}
+            then {{ dbt.datediff('i.created_at', 'i.closed_at', 'day') }}
     end as days_to_resolve
 from {{ ref('int_deanslist__incidents') }} as i
 left join {{ ref('dim_schools') }} as sch
     on i.code_location = sch.code_location
     and i.school_number = sch.school_number
+where not i.is_deleted

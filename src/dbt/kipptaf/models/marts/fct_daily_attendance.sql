@@ -10,6 +10,7 @@ select
     calendar_date,
     academic_year,
     membership_value,
+    attendance_value,
     attendance_code,
     attendance_code_description,
     presence_status,

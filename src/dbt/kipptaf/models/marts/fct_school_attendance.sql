@@ -1,6 +1,6 @@
--- Per school and school year across the network: membership and absent days,
--- average daily attendance and chronic-absence rate, computed in each region
--- (powerschool package, int_powerschool__school_attendance).
+-- Per school and school year across the network: PowerSchool's membership,
+-- attendance and absent days, average daily attendance and chronic-absence rate,
+-- computed in each region (powerschool package, int_powerschool__school_attendance).
 select
     a.code_location || '-' || cast(a.school_number as {{ dbt.type_string() }}) as school_key,
     a.code_location,
@@ -8,6 +8,7 @@ select
     sch.school_name,
     a.academic_year,
     a.membership_days,
+    a.attendance_days,
     a.absent_days,
     a.ada,
     a.students,

@@ -18,5 +18,6 @@ select
     r.student_number,
     r.date_enrolled,
     r.date_left,
-    r.is_dropped
+    r.is_dropped,
+    r.is_left_school
 from {{ ref('int_powerschool__section_rosters') }} as r

@@ -11,8 +11,9 @@ attendance as (
     select
         a.code_location,
         a.student_number,
-        count(*) as membership_days,
-        count(case when a.is_absent then 1 end) as absent_days
+        -- PowerSchool's ADA/ADM values (int_powerschool__daily_attendance)
+        sum(a.membership_value) as membership_days,
+        sum(a.membership_value) - sum(a.attendance_value) as absent_days
     from {{ ref('fct_daily_attendance') }} as a
     inner join attendance_years as y
         on a.code_location = y.code_location

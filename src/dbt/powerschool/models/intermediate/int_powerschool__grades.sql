@@ -1,7 +1,10 @@
--- Every grade a student has: final grades stored at the end of a term
--- (`storedgrades`, grade_type 'final') and this term's gradebook grades still in
--- progress (`pgfinalgrades`, 'in_progress'). PowerSchool stores GPA points with a
--- final grade; an in-progress letter gets the points of the standard scale.
+-- Every grade a student has: grades PowerSchool stored (`storedgrades`, grade_type
+-- 'final': each quarter's, Q1..Q4, and the course's final, Y1) and this term's
+-- gradebook grades still in progress (`pgfinalgrades`, 'in_progress') of enrollments
+-- PowerSchool has not ended. Only Y1 grades carry GPA points (`counts_toward_gpa`); an
+-- in-progress letter gets the points of the standard scale for display. A region whose
+-- PowerSchool reaches us without the gradebook (var `powerschool_gradebook` false: the
+-- SFTP export has no pgfinalgrades) has final grades only.
 with stored as (
     select
         'final' as grade_type,
@@ -19,9 +22,11 @@ with stored as (
         g.percent,
         g.gpa_points,
         g.earned_credit_hours,
-        g.date_stored as grade_date
+        g.date_stored as grade_date,
+        g.store_code = 'Y1' and not g.is_excluded_from_gpa as counts_toward_gpa
     from {{ ref('stg_powerschool__storedgrades') }} as g
 ),
+{% if var('powerschool_gradebook', true) %}
 
 in_progress as (
     select
@@ -49,19 +54,28 @@ in_progress as (
             end as {{ powerschool.type_double() }}
         ) as gpa_points,
         cast(null as {{ powerschool.type_double() }}) as earned_credit_hours,
-        pg.last_grade_update_date as grade_date
+        pg.last_grade_update_date as grade_date,
+        false as counts_toward_gpa
     from {{ ref('stg_powerschool__pgfinalgrades') }} as pg
     inner join {{ ref('stg_powerschool__sections') }} as sec
         on pg.section_id = sec.section_id
+    -- only grades of enrollments PowerSchool has not ended (a dropped section, or a
+    -- student who left, keeps its old gradebook rows)
+    inner join {{ ref('stg_powerschool__cc') }} as cc
+        on pg.student_id = cc.student_id
+        and pg.section_id = cc.section_id
     left join {{ ref('stg_powerschool__courses') }} as c
         on sec.course_number = c.course_number
-    where pg.grade is not null and pg.grade <> '--'
+    where pg.grade is not null
 ),
+{% endif %}
 
 grades as (
     select * from stored
+{%- if var('powerschool_gradebook', true) %}
     union all
     select * from in_progress
+{%- endif %}
 )
 
 select
@@ -81,7 +95,8 @@ select
     g.percent,
     g.gpa_points,
     g.earned_credit_hours,
-    g.grade_date
+    g.grade_date,
+    g.counts_toward_gpa
 from grades as g
 inner join {{ ref('stg_powerschool__students') }} as s
     on g.student_id = s.student_id

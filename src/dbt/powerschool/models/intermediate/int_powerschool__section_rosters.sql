@@ -1,8 +1,11 @@
 -- One row per student per section enrollment (CC), with the section's course and
--- lead teacher. PowerSchool marks a dropped enrollment with a negative section id.
+-- lead teacher. PowerSchool ends an enrollment by making its section id negative, both
+-- when the student drops the section and when the student leaves school; an ended
+-- enrollment whose last day is the student's exit from school, for a student who has
+-- left (transferred out or graduated), is a departure, any other is a drop.
 select
     cc.cc_id,
-    abs(cc.section_id) as section_id,
+    cc.abs_section_id as section_id,
     sec.schoolid as school_number,
     sec.term_id,
     -- PowerSchool's term ids are `yearid * 100 + n`; yearid 36 is 2026-27
@@ -16,10 +19,16 @@ select
     s.student_number,
     cc.date_enrolled,
     cc.date_left,
-    cc.section_id < 0 as is_dropped
+    cc.is_ended,
+    coalesce(
+        cc.is_ended and s.enroll_status in (2, 3) and cc.date_left = s.exit_date, false
+    ) as is_left_school,
+    coalesce(
+        cc.is_ended and not (s.enroll_status in (2, 3) and cc.date_left = s.exit_date), false
+    ) as is_dropped
 from {{ ref('stg_powerschool__cc') }} as cc
 inner join {{ ref('stg_powerschool__sections') }} as sec
-    on abs(cc.section_id) = sec.section_id
+    on cc.abs_section_id = sec.section_id
 inner join {{ ref('stg_powerschool__students') }} as s
     on cc.student_id = s.student_id
 left join {{ ref('stg_powerschool__courses') }} as c

@@ -8,6 +8,5 @@ select
     attendance_codeid as attendance_code_id,
     att_mode_code as attendance_mode_code,
     yearid as year_id,
-    {{ powerschool.local_timestamp('transaction_date') }} as transaction_date,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    {{ powerschool.local_timestamp('transaction_date') }} as transaction_date
 from {{ source('powerschool', 'attendance') }}

@@ -8,5 +8,7 @@ select
     description,
     presence_status_cd as presence_status,
     calculate_ada_yn,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    calculate_adm_yn,
+    coalesce(calculate_ada_yn = 1, false) as counts_for_ada,
+    coalesce(calculate_adm_yn = 1, false) as counts_for_adm
 from {{ source('powerschool', 'attendance_code') }}

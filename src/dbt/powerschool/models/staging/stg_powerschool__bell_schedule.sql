@@ -5,6 +5,5 @@ select
     schoolid,
     year_id,
     name as bell_schedule_name,
-    attendance_conversion_id,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    attendance_conversion_id
 from {{ source('powerschool', 'bell_schedule') }}

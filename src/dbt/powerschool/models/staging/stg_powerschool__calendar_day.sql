@@ -7,5 +7,13 @@ select
     insession as in_session,
     insession = 1 as is_in_session,
     cast(membershipvalue as {{ powerschool.type_double() }}) as membership_value,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    -- in session for students on track A..F (year-round calendars); 1 or 0
+    a as track_a,
+    b as track_b,
+    c as track_c,
+    d as track_d,
+    e as track_e,
+    f as track_f,
+    bell_schedule_id,
+    cycle_day_id
 from {{ source('powerschool', 'calendar_day') }}

@@ -6,5 +6,5 @@ select
     course_name,
     cast(credit_hours as {{ powerschool.type_double() }}) as credit_hours,
     credittype as credit_type,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    {{ powerschool.local_timestamp('transaction_date') }} as transaction_date
 from {{ source('powerschool', 'courses') }}

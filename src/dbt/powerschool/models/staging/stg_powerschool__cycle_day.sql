@@ -7,6 +7,5 @@ select
     day_number,
     letter,
     abbreviation as cycle_day_abbreviation,
-    day_name,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    day_name
 from {{ source('powerschool', 'cycle_day') }}

@@ -6,5 +6,7 @@ select
     yearid as year_id,
     name as fte_name,
     description,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    cast(fte_value as {{ powerschool.type_double() }}) as fte_value,
+    dflt_att_mode_code as default_attendance_mode,
+    dflt_conversion_mode_code as default_conversion_mode
 from {{ source('powerschool', 'fte') }}

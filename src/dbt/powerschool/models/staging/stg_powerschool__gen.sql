@@ -5,6 +5,5 @@ select
     cat as category,
     name,
     value,
-    yearid as year_id,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    yearid as year_id
 from {{ source('powerschool', 'gen') }}

@@ -7,6 +7,5 @@ select
     period_number,
     name as period_name,
     abbreviation as period_abbreviation,
-    sort_order,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    sort_order
 from {{ source('powerschool', 'period') }}

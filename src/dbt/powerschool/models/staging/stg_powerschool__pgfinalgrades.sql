@@ -5,12 +5,14 @@ select
     studentid as student_id,
     sectionid as section_id,
     finalgradename as final_grade_name,
-    grade,
-    cast(percent as {{ powerschool.type_double() }}) as percent,
+    -- '--' is a teacher's "not graded yet": no grade, and its percent means nothing
+    nullif(grade, '--') as grade,
+    case
+        when grade <> '--' then cast(percent as {{ powerschool.type_double() }})
+    end as percent,
     startdate as start_date,
     enddate as end_date,
     {{ powerschool.local_timestamp('lastgradeupdate') }} as last_grade_update,
     cast(lastgradeupdate as date) as last_grade_update_date,
-    {{ powerschool.local_timestamp('transaction_date') }} as transaction_date,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    {{ powerschool.local_timestamp('transaction_date') }} as transaction_date
 from {{ source('powerschool', 'pgfinalgrades') }}

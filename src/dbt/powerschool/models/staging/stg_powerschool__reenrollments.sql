@@ -9,5 +9,7 @@ select
     exitdate as exit_date,
     entrycode as entry_code,
     exitcode as exit_code,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    fteid as fte_id,
+    cast(membershipshare as {{ powerschool.type_double() }}) as membership_share,
+    nullif(trim(track), '') as track
 from {{ source('powerschool', 'reenrollments') }}

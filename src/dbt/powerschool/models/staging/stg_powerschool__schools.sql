@@ -9,5 +9,7 @@ select
     high_grade,
     schoolcity as school_city,
     schoolstate as school_state,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    -- PowerSchool keeps graduates at a "Graduated Students" school numbered 999999
+    school_number = 999999 as is_graduated_students_school,
+    {{ powerschool.local_timestamp('transaction_date') }} as transaction_date
 from {{ source('powerschool', 'schools') }}

@@ -7,5 +7,5 @@ select
     status,
     status = 1 as is_active,
     staffstatus as staff_status,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    {{ powerschool.local_timestamp('transaction_date') }} as transaction_date
 from {{ source('powerschool', 'schoolstaff') }}

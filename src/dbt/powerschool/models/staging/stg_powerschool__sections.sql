@@ -7,5 +7,5 @@ select
     schoolid,
     termid as term_id,
     teacher as teacher_schoolstaff_id,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    {{ powerschool.local_timestamp('transaction_date') }} as transaction_date
 from {{ source('powerschool', 'sections') }}

@@ -7,6 +7,5 @@ select
     schoolid,
     gradelevel as grade_level,
     enter_date,
-    exit_date,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    exit_date
 from {{ source('powerschool', 'spenrollments') }}

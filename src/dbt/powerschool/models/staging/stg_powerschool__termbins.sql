@@ -7,5 +7,5 @@ select
     storecode as store_code,
     date1 as start_date,
     date2 as end_date,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    {{ powerschool.local_timestamp('transaction_date') }} as transaction_date
 from {{ source('powerschool', 'termbins') }}

@@ -10,5 +10,6 @@ select
     yearid + 1990 as academic_year,
     schoolid,
     portion,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    coalesce(isyearrec = 1, false) as is_year_term,
+    {{ powerschool.local_timestamp('transaction_date') }} as transaction_date
 from {{ source('powerschool', 'terms') }}

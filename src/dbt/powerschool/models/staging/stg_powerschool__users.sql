@@ -7,5 +7,5 @@ select
     teachernumber as teacher_number,
     loginid as login_id,
     homeschoolid as home_schoolid,
-    {{ powerschool.local_timestamp('whenmodified') }} as when_modified
+    {{ powerschool.local_timestamp('transaction_date') }} as transaction_date
 from {{ source('powerschool', 'users') }}

@@ -1,4 +1,13 @@
-"""An httpx client for the PowerSchool Enrollment API: basic auth, paging, retries.
+"""An httpx client for the PowerSchool Enrollment API: API-key auth, paging, retries.
+
+The vendor's basic auth takes the API key as the user name and an empty password; the
+key is read from a file when a connection opens and never appears in a message.
+``/publishedactions`` answers a plain list. An action's ``/submissionrecords`` come in
+pages (``page``, ``pagesize``); each answer is an object holding the paging metadata
+(``pageCount``, ``recordCount``) and the page's records. The vendor's documentation does
+not name those two members in any source we could read, so a page is read by shape (the
+one object member and the one list member), and every page's counts are checked: the
+pages must agree, and together hold exactly ``recordCount`` distinct records.
 
 429 and 5xx answers and transport errors are retried with exponential backoff and
 jitter; 401 and 403 fail at once with a message that says what to check.
@@ -8,75 +17,160 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from teamster.core.http import Retries, send_with_retries
-from teamster.core.settings import HTTPAPISettings
+from teamster.core.http import Retries, RetryableStatus, send_with_retries
+from teamster.core.settings import EnrollmentAPISettings
 
-PAGE_SIZE = 500
+ACTIONS_PATH = "/api/v1/publishedactions"
+PAGE_SIZE = 1000  # the vendor's default is 50; 1000 is known to be accepted
 
 
-class EnrollmentAuthError(RuntimeError):
-    """The API refused our credentials; retrying cannot help."""
+def records_path(action_id: int) -> str:
+    return f"{ACTIONS_PATH}/{action_id}/submissionrecords"
+
+
+class EnrollmentError(RuntimeError):
+    """An Enrollment API call failed or answered something unexpected."""
+
+
+class EnrollmentAuthError(EnrollmentError):
+    """The API refused our key; retrying cannot help."""
+
+
+@dataclass(frozen=True)
+class Page:
+    page_count: int
+    record_count: int
+    records: list[Any]
+
+
+def _count(metadata: dict[str, Any], name: str, where: str) -> int:
+    value = metadata.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise EnrollmentError(f"{where}: paging metadata `{name}` is {value!r}, not a count")
+    return value
+
+
+def read_page(body: Any, where: str) -> Page:
+    """One page of submission records: its one object member is the paging metadata, its
+    one list member the records."""
+    if not isinstance(body, dict):
+        raise EnrollmentError(f"{where}: the answer is not a JSON object")
+    objects = [v for v in body.values() if isinstance(v, dict)]
+    lists = [v for v in body.values() if isinstance(v, list)]
+    if len(objects) != 1 or len(lists) != 1:
+        raise EnrollmentError(
+            f"{where}: expected one metadata object and one list of records, got members "
+            + ", ".join(f"{k} ({type(v).__name__})" for k, v in body.items())
+        )
+    metadata = objects[0]
+    return Page(
+        _count(metadata, "pageCount", where), _count(metadata, "recordCount", where), lists[0]
+    )
 
 
 class EnrollmentAPI:
-    def __init__(self, settings: HTTPAPISettings, retries: Retries = Retries()):
+    def __init__(self, settings: EnrollmentAPISettings, retries: Retries = Retries()):
         self.settings = settings
         self.retries = retries
-        self._client: httpx.Client | None = None
 
     @contextmanager
-    def connect(self) -> Iterator[EnrollmentAPI]:
-        password = self.settings.password_file.read_text().strip()
-        with httpx.Client(
-            base_url=self.settings.base_url, timeout=60, auth=(self.settings.username, password)
-        ) as client:
-            self._client = client
-            try:
-                yield self
-            finally:
-                self._client = None
+    def connect(self) -> Iterator[EnrollmentSession]:
+        path = self.settings.api_key_file
+        try:
+            key = path.read_text().strip()
+        except FileNotFoundError:
+            raise EnrollmentError(f"Enrollment API key file {path} does not exist") from None
+        if not key:
+            raise EnrollmentError(f"Enrollment API key file {path} is empty")
+        with httpx.Client(base_url=self.settings.base_url, timeout=60, auth=(key, "")) as client:
+            yield EnrollmentSession(self, client)
 
-    def get(self, path: str, **params: Any) -> dict[str, Any]:
-        if self._client is None:
-            raise RuntimeError("use `with api.connect():` first")
-        client = self._client
-        response = send_with_retries(
-            lambda: client.get(path, params=params),
-            f"{self.settings.base_url}{path}",
-            self.retries,
-        )
+
+class EnrollmentSession:
+    def __init__(self, api: EnrollmentAPI, client: httpx.Client):
+        self._api = api
+        self._client = client
+
+    def get(self, path: str, **params: Any) -> Any:
+        """One call, retried through 429/5xx bursts; the decoded body."""
+        settings = self._api.settings
+        where = f"Enrollment API {path}"
+        try:
+            response = send_with_retries(
+                lambda: self._client.get(path, params=params), where, self._api.retries
+            )
+        except RetryableStatus as e:
+            raise EnrollmentError(
+                f"{where} still answered HTTP {e.status} after {self._api.retries.attempts} "
+                "attempts"
+            ) from None
+        except httpx.HTTPError as e:
+            raise EnrollmentError(f"{where}: {type(e).__name__}: {e}") from None
         if response.status_code in (401, 403):
             raise EnrollmentAuthError(
-                f"Enrollment API at {self.settings.base_url} answered "
-                f"{response.status_code} for user {self.settings.username!r}: check the "
-                f"user and the password file {self.settings.password_file}"
+                f"{where} at {settings.base_url} answered {response.status_code}: the API "
+                f"key was refused; check the key file {settings.api_key_file}"
             )
-        response.raise_for_status()
-        return response.json()
-
-    def pages(self, path: str, page_size: int = PAGE_SIZE) -> Iterator[list[dict[str, Any]]]:
-        """Every page of a paged endpoint, in order."""
-        page = 1
-        while True:
-            body = self.get(path, page=page, pagesize=page_size)
-            if body["data"]:
-                yield body["data"]
-            if page >= body["pagination"]["pagecount"]:
-                return
-            page += 1
+        if response.status_code != 200:
+            raise EnrollmentError(f"{where} answered {response.status_code}: {_message(response)}")
+        try:
+            return response.json()
+        except ValueError as e:
+            raise EnrollmentError(f"{where} answered a body that is not JSON: {e}") from None
 
     def published_actions(self) -> list[dict[str, Any]]:
-        return [row for page in self.pages("/api/v1/publishedactions") for row in page]
+        body = self.get(ACTIONS_PATH)
+        if not isinstance(body, list) or not all(isinstance(a, dict) for a in body):
+            raise EnrollmentError(f"Enrollment API {ACTIONS_PATH}: not a list of actions")
+        return body
 
-    def submission_records(self, action_id: int) -> Iterator[list[dict[str, Any]]]:
-        return self.pages(f"/api/v1/publishedactions/{action_id}/submissionrecords")
+    def submission_records(self, action_id: int, page_size: int = PAGE_SIZE) -> Iterator[list[Any]]:
+        """Every page of one action's records, in order; fails if the pages disagree on
+        the counts or do not add up to ``recordCount`` distinct records."""
+        path = records_path(action_id)
+        seen: set[Any] = set()
+        first: Page | None = None
+        page = 1
+        while first is None or page <= first.page_count:
+            where = f"Enrollment API {path}, page {page} (pagesize {page_size})"
+            got = read_page(self.get(path, page=page, pagesize=page_size), where)
+            if first is None:
+                first = got
+            elif (got.page_count, got.record_count) != (first.page_count, first.record_count):
+                raise EnrollmentError(
+                    f"{where}: reports {got.record_count} records in {got.page_count} pages, "
+                    f"page 1 reported {first.record_count} in {first.page_count} (the "
+                    "records changed while they were read; load again)"
+                )
+            for record in got.records:
+                ident = record.get("id") if isinstance(record, dict) else None
+                if ident in seen:
+                    raise EnrollmentError(f"{where}: record id {ident!r} came twice")
+                seen.add(ident)
+            if got.records:
+                yield got.records
+            page += 1
+        if len(seen) != first.record_count:
+            raise EnrollmentError(
+                f"Enrollment API {path}: `recordCount` says {first.record_count} but "
+                f"{len(seen)} records came in {first.page_count} pages"
+            )
 
     def record_count(self, action_id: int) -> int:
-        body = self.get(
-            f"/api/v1/publishedactions/{action_id}/submissionrecords", page=1, pagesize=1
-        )
-        return int(body["pagination"]["totalcount"])
+        """What the API says one action holds, from a one-record page."""
+        where = f"Enrollment API {records_path(action_id)}"
+        return read_page(self.get(records_path(action_id), page=1, pagesize=1), where).record_count
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        text = str(body.get("message", "")) if isinstance(body, dict) else ""
+    except ValueError:
+        text = response.text[:200]
+    return text or "(no message)"

@@ -1,5 +1,14 @@
-"""The daily Enrollment check: reload only the actions whose record count moved."""
+"""The daily Enrollment check: which published actions to load again.
 
+A record changes in place (a family starts, then submits) without the action's record
+count moving, so the count alone misses most changes. The schedule therefore reloads
+every action whose form is for this school year or a later one (``academicYear``
+"2027-2028" starts in the fall of 2027), and an older action only when its record count
+differs from its last load. An ``academicYear`` that does not read as a year is treated
+as current (reloaded): loading too often is cheap, missing submissions is not.
+"""
+
+import re
 from typing import Any
 
 from dagster import (
@@ -17,6 +26,19 @@ from teamster.core.changes import last_metadata
 from teamster.libraries.powerschool.enrollment.assets import ACTIONS, RECORDS_KEY
 
 DAILY_CRON = "0 5 * * *"
+_YEAR = re.compile(r"\s*([0-9]{4})")
+
+
+def first_year(academic_year: Any) -> int | None:
+    """2027 for "2027-2028"; None when the text does not start with a year."""
+    match = _YEAR.match(academic_year) if isinstance(academic_year, str) else None
+    return int(match[1]) if match else None
+
+
+def is_open(academic_year: Any, current_fall_year: int) -> bool:
+    """Whether an action's form is for the school year in session or a later one."""
+    year = first_year(academic_year)
+    return year is None or year >= current_fall_year
 
 
 def _loaded_count(context: ScheduleEvaluationContext, partition: str) -> int | None:
@@ -33,22 +55,28 @@ def build_enrollment_schedule(timezone: str) -> ScheduleDefinition:
         execution_timezone=timezone,
         job=job,
         default_status=DefaultScheduleStatus.STOPPED,
-        description="Compares each published action's record count with its last load and "
-        "requests only the actions that differ (new actions included).",
+        description="Reloads every published action whose form is for this school year or "
+        "a later one, and an older action only when its record count differs from its "
+        "last load (new actions included).",
     )
     def _schedule(context: ScheduleEvaluationContext, powerschool_enrollment: ResourceParam[Any]):
+        today = context.scheduled_execution_time.date()
+        fall = today.year if today.month >= 7 else today.year - 1
         with powerschool_enrollment.connect() as api:
-            ids = [str(a["id"]) for a in api.published_actions()]
+            actions = {str(a["id"]): a.get("academicYear") for a in api.published_actions()}
             known = set(context.instance.get_dynamic_partitions(ACTIONS.name))
-            if new := [i for i in ids if i not in known]:
+            if new := [i for i in actions if i not in known]:
                 context.instance.add_dynamic_partitions(ACTIONS.name, new)
-            counts = {i: api.record_count(int(i)) for i in ids}
+            wanted = {}
+            for action, year in actions.items():
+                if is_open(year, fall):
+                    wanted[action] = "open"
+                elif (n := api.record_count(int(action))) != _loaded_count(context, action):
+                    wanted[action] = f"{n} records"
         stamp = context.scheduled_execution_time.isoformat()
         requests = [
-            RunRequest(partition_key=i, run_key=f"{stamp}:{i}:{n}")
-            for i, n in counts.items()
-            if _loaded_count(context, i) != n
+            RunRequest(partition_key=a, run_key=f"{stamp}:{a}:{why}") for a, why in wanted.items()
         ]
-        return requests or SkipReason("every action's record count matches its last load")
+        return requests or SkipReason("every past action's record count matches its last load")
 
     return _schedule

@@ -75,7 +75,7 @@ def _table_asset(location: str, table: SISTable, config: SISConfig) -> AssetsDef
     def _asset(context: AssetExecutionContext) -> Output[Extract]:
         schema = arrow_schema(table.name)
         source = getattr(context.resources, RESOURCE_KEY)
-        partition = table.window(context.partition_key) if partitions else None
+        partition = config.window(table, context.partition_key) if partitions else None
         tracker = _CursorMax(table.cursor)
 
         def probe(landed: LandedFile) -> dict[str, object]:

@@ -15,6 +15,8 @@ def _window(t: sa.Table, partition: Partition | None) -> list[sa.ColumnElement[b
     if partition is None:
         return []
     column = t.c[partition.column]
+    if partition.start is None:  # the first partition: all earlier rows, and undated ones
+        return [sa.or_(column < partition.end, column.is_(None))]
     return [column >= partition.start, column < partition.end]
 
 

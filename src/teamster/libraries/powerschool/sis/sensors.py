@@ -57,7 +57,7 @@ def changed_tables(
             key = _key(location, table)
             partitions = config.partitions(table)
             if partitions is not None:
-                windows = [(k, table.window(k)) for k in partitions.get_partition_keys()]
+                windows = [(k, config.window(table, k)) for k in partitions.get_partition_keys()]
             else:
                 windows = [(None, None)]
             for partition_key, window in windows:

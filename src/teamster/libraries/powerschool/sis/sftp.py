@@ -1,77 +1,57 @@
-"""SIS tables from CSV drops on SFTP (Paterson): validated before anything lands."""
+"""SIS tables from PowerSchool's table export on SFTP (Paterson): validated, then mapped
+onto the database columns before anything lands."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from teamster.core.settings import SFTPDropSettings
 from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
-from teamster.libraries.powerschool.sis.tables import arrow_schema
+from teamster.core.typed_csv import CSVSchemaError, read_typed_csv
+from teamster.libraries.powerschool.sis.tables import ARROW_TYPES, US_DATE, arrow_schema, table
 
 
 class DropFileError(ValueError):
     """A dropped file does not match its table's declaration; names file, line, column."""
 
 
-def read_drop(path: Path, table: str, display_name: str) -> pa.Table:
-    """Parse a CSV drop strictly against the declared schema of ``table``."""
-    schema = arrow_schema(table)
-    with path.open(newline="") as f:
-        header_line = f.readline()
-    header = [h.strip() for h in header_line.rstrip("\r\n").split(",")] if header_line else []
-    missing = [name for name in schema.names if name not in header]
-    if missing:
-        raise DropFileError(
-            f"{display_name}, line 1: missing column(s) "
-            f"{', '.join(repr(m) for m in missing)} for table {table!r}"
-        )
-    try:
-        return (
-            pacsv.read_csv(
-                path,
-                convert_options=pacsv.ConvertOptions(
-                    column_types=schema,
-                    include_columns=schema.names,
-                    strings_can_be_null=False,
-                    timestamp_parsers=["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", pacsv.ISO8601],
-                ),
-                parse_options=pacsv.ParseOptions(newlines_in_values=False),
-            )
-            .select(schema.names)
-            .cast(schema)
-        )
-    except pa.ArrowInvalid as e:
-        raise DropFileError(f"{display_name}: {_diagnose(path, schema, str(e))}") from None
+def read_drop(path: Path, name: str, display_name: str) -> pa.Table:
+    """Parse PowerSchool's export of table ``name`` strictly, into the declared columns.
 
-
-def _diagnose(path: Path, schema: pa.Schema, arrow_message: str) -> str:
-    """Find the first offending line and column; pyarrow's own message lacks them.
-
-    Runs only after a failed parse, so a slow pass over the file costs nothing normally.
+    The export's header reads ``TABLE.FIELD``; its fields are mapped to the database
+    columns (``tables.yaml``: ``export``), its MM/DD/YYYY dates parsed, and columns the
+    district's instance lacks land NULL, so both SIS paths land the same table.
     """
-    with path.open(newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        positions = {name: header.index(name) for name in schema.names}
-        for line, values in enumerate(reader, start=2):
-            if len(values) != len(header):
-                return f"line {line}: expected {len(header)} fields, found {len(values)}"
-            for field in schema:
-                raw = values[positions[field.name]]
-                if raw == "":
-                    continue
-                try:
-                    pa.array([raw], pa.string()).cast(field.type)
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                    return (
-                        f"line {line}, column {field.name!r}: {raw!r} is not a valid {field.type}"
-                    )
-    return arrow_message
+    declared = table(name)
+    export = declared.export
+    if export is None:
+        raise DropFileError(f"{display_name}: PowerSchool's SFTP export has no {name!r} table")
+    read = [c for c in declared.columns if c not in export.missing]
+    file_schema = pa.schema([(export.field(c), ARROW_TYPES[declared.columns[c]]) for c in read])
+    prefix = f"{name}."
+
+    def field_name(header: str) -> str:
+        header = header.lower()
+        return header.removeprefix(prefix)
+
+    try:
+        parsed = read_typed_csv(
+            path,
+            file_schema,
+            display_name,
+            header_name=field_name,
+            formats={export.field(c): US_DATE for c in export.us_dates},
+        )
+    except CSVSchemaError as e:
+        raise DropFileError(str(e)) from None
+    schema = arrow_schema(name)
+    landed = {c: parsed.column(export.field(c)) for c in read}
+    return pa.table(
+        [landed.get(f.name, pa.nulls(parsed.num_rows, f.type)) for f in schema], schema=schema
+    )
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,33 @@
 -- Enrollment forms against today's enrollment, for the enrollment workbook: per
 -- published Enrollment API action and current school, how many of the school's
--- students have submitted. Submissions from people not enrolled today (new
--- applicants) make the action's row with no school.
+-- students have submitted. An action does not say which region it is for: each record
+-- finds its region and school through its student (externalStudentID = the SIS student
+-- number of a student enrolled today, in exactly one region). Records of anyone else
+-- (new applicants; a number enrolled in no region or in several) make the action's row
+-- with no school, as does an action with no records yet.
 with actions as (
-    select
-        id as action_id,
-        name as action_name,
-        code_location,
-        cast(published_at as date) as published_date
-    from {{ source('kipptaf_powerschool_enrollment', 'published_actions') }}
+    select action_id, action_name, academic_year
+    from {{ ref('stg_powerschool_enrollment__published_actions') }}
 ),
 
-current_students as (
+enrolled as (
     select code_location, student_number, min(school_number) as school_number
     from {{ ref('fct_enrollments') }}
     where is_current
     group by code_location, student_number
+),
+
+-- a student number enrolled in two regions names nobody for sure
+current_students as (
+    select e.*
+    from enrolled as e
+    inner join (
+        select student_number
+        from enrolled
+        group by student_number
+        having count(*) = 1
+    ) as once
+        on e.student_number = once.student_number
 ),
 
 schools as (
@@ -24,55 +36,41 @@ schools as (
     group by code_location, school_number
 ),
 
-action_schools as (
-    select a.*, s.school_number, s.enrolled_students
-    from actions as a
-    inner join schools as s
-        on a.code_location = s.code_location
-    union all
-    select
-        a.*,
-        cast(null as {{ dbt.type_bigint() }}) as school_number,
-        cast(null as {{ dbt.type_bigint() }}) as enrolled_students
-    from actions as a
-),
-
-submitted as (
+per_school as (
     select
         r.action_id,
+        c.code_location,
         c.school_number,
-        count(*) as submissions,
-        count(distinct r.student_number) as students_submitted,
-        max(cast(r.submitted_at as date)) as last_submitted_date
-    from {{ source('kipptaf_powerschool_enrollment', 'submission_records') }} as r
-    inner join actions as a
-        on r.action_id = a.action_id
+        count(case when r.is_submitted then 1 end) as submissions,
+        count(distinct case when r.is_submitted then r.student_number end)
+            as students_submitted,
+        max(case when r.is_submitted then cast(r.submitted_at as date) end)
+            as last_submitted_date
+    from {{ ref('stg_powerschool_enrollment__submission_records') }} as r
     left join current_students as c
-        on a.code_location = c.code_location
-        and r.student_number = c.student_number
-    group by r.action_id, c.school_number
+        on r.student_number = c.student_number
+    group by r.action_id, c.code_location, c.school_number
 )
 
 select
-    x.action_id,
-    x.action_name,
-    x.code_location,
-    x.published_date,
-    cast(x.school_number as {{ dbt.type_bigint() }}) as school_number,
+    a.action_id,
+    a.action_name,
+    p.code_location,
+    a.academic_year,
+    cast(p.school_number as {{ dbt.type_bigint() }}) as school_number,
     sch.school_name,
-    cast(x.enrolled_students as {{ dbt.type_bigint() }}) as enrolled_students,
-    coalesce(s.submissions, 0) as submissions,
-    coalesce(s.students_submitted, 0) as students_submitted,
-    cast(coalesce(s.students_submitted, 0) as {{ type_double() }})
-    / nullif(x.enrolled_students, 0) as submission_rate,
-    s.last_submitted_date
-from action_schools as x
-left join submitted as s
-    on x.action_id = s.action_id
-    and (
-        x.school_number = s.school_number
-        or (x.school_number is null and s.school_number is null)
-    )
+    cast(s.enrolled_students as {{ dbt.type_bigint() }}) as enrolled_students,
+    coalesce(p.submissions, 0) as submissions,
+    coalesce(p.students_submitted, 0) as students_submitted,
+    cast(coalesce(p.students_submitted, 0) as {{ type_double() }})
+    / nullif(s.enrolled_students, 0) as submission_rate,
+    p.last_submitted_date
+from actions as a
+left join per_school as p
+    on a.action_id = p.action_id
+left join schools as s
+    on p.code_location = s.code_location
+    and p.school_number = s.school_number
 left join {{ ref('dim_schools') }} as sch
-    on x.code_location = sch.code_location
-    and x.school_number = sch.school_number
+    on p.code_location = sch.code_location
+    and p.school_number = sch.school_number

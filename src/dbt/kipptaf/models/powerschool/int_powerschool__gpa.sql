@@ -1,0 +1,1 @@
+{{ union_regions('powerschool', 'int_powerschool__gpa') }}
