@@ -29,6 +29,9 @@ import asyncssh
 from sandbox import faults, generator, http, postgres, sis, ssh, vendors
 from sandbox.files import json_bytes, secret, write_if_changed
 
+# What a data dir's district was made by: raised whenever the systems' shapes change,
+# so an old district is regenerated rather than half updated.
+FORMAT = 2
 SSH_USER = "teamster"
 SIS_PORT = 5432
 SFTP_EXPORT_DIR = "exports"
@@ -106,7 +109,21 @@ class Sandbox:
     def state(self) -> dict[str, Any]:
         if not self.state_path.exists():
             raise RuntimeError(f"no district in {self.root}: generate one first")
-        return json.loads(self.state_path.read_text())
+        state = json.loads(self.state_path.read_text())
+        if state.get("format") != FORMAT:
+            raise RuntimeError(
+                f"the district in {self.root} was made by an older teamster, whose systems "
+                "served other shapes: generate a new one (`teamster sandbox up --regenerate`)"
+            )
+        return state
+
+    def is_current(self) -> bool:
+        """A district is there, in the shapes this version serves."""
+        try:
+            self.state()
+        except RuntimeError:
+            return False
+        return True
 
     def truth(self) -> dict[str, Any]:
         return json.loads(self.truth_path.read_text())
@@ -158,6 +175,7 @@ class Sandbox:
             self.state_path,
             json_bytes(
                 {
+                    "format": FORMAT,
                     "seed": world.seed,
                     "scale": world.scale,
                     "start_year": world.year.start_year,

@@ -320,7 +320,29 @@ class World:
                 student["created"] = days[rng.randrange(len(days))]
                 student["returning"] = False
                 student["track"] = None
+            self._extension_edit(student, rng)
             region.students.append(student)
+
+    def _extension_edit(self, student: dict, rng: random.Random) -> None:
+        """Now and then staff correct a student's extension fields mid-year, which moves
+        that table's whenmodified: a home language, an IEP's classification, a 504 plan
+        added."""
+        student["ext_edit"] = None
+        if student["kind"] == "prereg" or rng.random() >= 0.06:
+            return
+        kind = "iep" if student["iep"] else rng.choice(["language", "504"])
+        if kind == "504" and student["c504"]:
+            kind = "language"
+        days = [d for d in self.school_days if d > student["entrydate"]]
+        student["ext_edit"] = (days[rng.randrange(len(days))], kind)
+        student["language_corrected"] = rng.choice(
+            [language for language in LANGUAGES if language != student["language"]]
+        )
+        student["iep_revised"] = (
+            rng.choice([c for c in SPED_CLASSIFICATIONS if c != student["iep"]])
+            if student["iep"]
+            else ""
+        )
 
     def _graduates(self, region: Region, rng: random.Random) -> None:
         """Last year's seniors: at PowerSchool's Graduated Students school, grade 99,
@@ -372,6 +394,7 @@ class World:
                         "lep_spelling": "Y",
                         "non_lep_spelling": "N",
                         "state_504_filled": False,
+                        "ext_edit": None,
                     }
                 )
 

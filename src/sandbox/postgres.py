@@ -147,8 +147,10 @@ class SISDatabase:
         with psycopg.connect(**login, dbname=DATABASE) as conn:
             for table, columns in TABLES.items():
                 ddl = ", ".join(f"{name} {kind}" for name, kind in columns.items())
-                conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ({ddl})")
-                conn.execute(f"TRUNCATE {table}")
+                # recreated each time (in the one transaction): a table keeps the shape
+                # this version serves even in a cluster an older one created
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+                conn.execute(f"CREATE TABLE {table} ({ddl})")
                 names = list(columns)
                 with conn.cursor().copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
                     for row in tables.get(table, []):

@@ -509,33 +509,44 @@ def _students(world: World, region: Region, as_of, cutoff, visible) -> dict[str,
             }
         )
         created = _at(s["created"], 9)
+        # a mid-year correction of one extension table (generator._extension_edit)
+        edit = s["ext_edit"] if s["ext_edit"] and s["ext_edit"][0] <= as_of else None
+        edited = {edit[1]: max(created, _at(edit[0], 14))} if edit else {}
+        c504 = s["c504"] or "504" in edited
         core.append(
             {
                 "studentsdcid": s["dcid"],
-                "primarylanguage": s["language"],
+                "primarylanguage": s["language_corrected"]
+                if "language" in edited
+                else s["language"],
                 "lep_status": s["lep_spelling"] if s["lep"] else s["non_lep_spelling"],
                 "whencreated": created,
-                "whenmodified": created,
+                "whenmodified": edited.get("language", created),
             }
         )
         nj.append(
             {
                 "studentsdcid": s["dcid"],
-                "specialed_classification": s["iep"] or None,
+                "specialed_classification": (s["iep_revised"] if "iep" in edited else s["iep"])
+                or None,
                 "iep_begin_date": s["entrydate"] if s["iep"] else None,
                 "iep_end_date": dt.date(world.year.start_year + 1, 6, 30) if s["iep"] else None,
                 # the state's own 504 field: always kept where the district has no
                 # 504 field of its own, filled for some students elsewhere
-                "pid_504_tf": int(s["c504"] and (sftp or s["state_504_filled"])),
+                "pid_504_tf": int(c504 and (sftp or s["state_504_filled"])),
                 "whencreated": created,
-                "whenmodified": created,
+                # moves with a revised IEP, and with a 504 plan when the state field shows it
+                "whenmodified": max(
+                    edited.get("iep", created),
+                    edited.get("504", created) if sftp or s["state_504_filled"] else created,
+                ),
             }
         )
         userfields.append(
             {
                 "studentsdcid": s["dcid"],
-                "c_504_status": "1" if s["c504"] else None,
-                "whenmodified": created,
+                "c_504_status": "1" if c504 else None,
+                "whenmodified": edited.get("504", created),
             }
         )
         for back, year in enumerate(world.prior_years, start=1):

@@ -29,13 +29,12 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from sandbox import vendors
+from sandbox.generator import ACTIVE, GRADUATED, GRADUATED_SCHOOL, INACTIVE, TRANSFERRED_OUT
 
 if TYPE_CHECKING:
     from sandbox.generator import District
 
-ACTIVE, INACTIVE = 0, 1
-LEFT_SCHOOL = (2, 3)  # transferred out, graduated
-GRADUATED_SCHOOL = 999999
+LEFT_SCHOOL = (TRANSFERRED_OUT, GRADUATED)
 CHRONIC_THRESHOLD = 0.10
 LEP_VALUES = ("1", "YES", "Y")
 
@@ -77,8 +76,10 @@ def compute(district: District) -> dict[str, Any]:
 def attendance(tables: Tables, as_of: dt.date) -> tuple[dict[str, float], dict[str, float]]:
     """Per school: ADA (attendance / membership) and the chronically absent share."""
     codes = {c["id"]: c for c in tables["attendance_code"]}
-    present = {
-        (c["schoolid"], c["yearid"]): c["id"] for c in codes.values() if c["att_code"] == "P"
+    present = {  # found by its description, as PowerSchool's own ADA views do
+        (c["schoolid"], c["yearid"]): c["id"]
+        for c in codes.values()
+        if c["description"] == "Present"
     }
     conversion = {
         (i["fteid"], i["attendance_conversion_id"], i["input_value"]): i["attendance_value"]

@@ -143,7 +143,9 @@ def sandbox_up(
     sandbox = _sandbox(settings)
     if _run_info(sandbox):
         raise typer.BadParameter(f"the sandbox in {sandbox.root} is already up")
-    if regenerate or not sandbox.state_path.exists():
+    if regenerate or not sandbox.is_current():
+        if sandbox.state_path.exists() and not regenerate:
+            typer.echo(f"the district in {sandbox.root} is from an older teamster: regenerating")
         sandbox.generate(seed=seed, scale=scale)
     log = (sandbox.root / "server.log").open("w")
     proc = subprocess.Popen(
@@ -217,7 +219,7 @@ def sandbox_status(data_dir: Path = DataDir) -> None:
     sandbox = _sandbox(_use_local(data_dir))
     info = _run_info(sandbox)
     if info is None:
-        state = sandbox.state() if sandbox.state_path.exists() else None
+        state = sandbox.state() if sandbox.is_current() else None
         console.print("sandbox down" + (f"; district as of {state['as_of']}" if state else ""))
         raise typer.Exit(3)
     _print_status(sandbox, info)
@@ -229,7 +231,11 @@ def sandbox_advance(
 ) -> None:
     """Move the district forward: new attendance, edited rows, new files, submissions."""
     sandbox = _sandbox(_use_local(data_dir))
-    before = sandbox.state()["as_of"]
+    try:
+        before = sandbox.state()["as_of"]
+    except RuntimeError as e:
+        console.print(f"[red]{e}[/]")
+        raise typer.Exit(2) from None
     truth = sandbox.advance(days)
     console.print(f"district advanced from {before} to {truth['as_of']}")
 

@@ -123,3 +123,20 @@ def test_sql_bigquery_cannot_take_is_named() -> None:
     assert bigquery_problem("select x from range(1, 3) as d(day)") is not None
     assert bigquery_problem("select from where") is not None
     assert bigquery_problem("select cast(a as int64) as a from `p.d.t`") is None
+
+
+def test_safe_cast_gives_null_on_duckdb_too(compiled_manifests: dict[str, dict[str, Any]]) -> None:
+    """dbt.safe_cast is a plain cast on DuckDB unless a project dispatches it to
+    try_cast: a vendor's non-numeric id would then fail the whole model locally."""
+    users = [
+        (project, node)
+        for project, node in _models(compiled_manifests)
+        if "safe_cast(" in node["raw_code"]
+    ]
+    assert users, "no model uses dbt.safe_cast: this test checks nothing"
+    plain = [
+        f"{project}.{node['name']}"
+        for project, node in users
+        if node["compiled_code"].count("try_cast(") < node["raw_code"].count("safe_cast(")
+    ]
+    assert plain == []

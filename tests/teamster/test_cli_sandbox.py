@@ -43,3 +43,18 @@ def test_sandbox_lifecycle():
     assert down.returncode == 0 and "stopped" in down.stdout
     assert _teamster("status", data_dir=data_dir, port_base=base).returncode == 3
     assert not (data_dir / "sandbox" / "run.json").exists()
+
+
+def test_a_district_from_an_older_teamster_is_refused_not_half_updated(tmp_path):
+    """Its tables and files have other shapes: `advance` says to regenerate instead of
+    writing the new shapes over some of the old ones."""
+    state = tmp_path / "sandbox" / "state.json"
+    state.parent.mkdir(parents=True)
+    state.write_text(
+        json.dumps({"seed": 7, "scale": 0.02, "start_year": 2026, "as_of": "2026-11-30"})
+    )
+    advance = _teamster("advance", "--days", "1", data_dir=tmp_path, port_base=free_port_base())
+    assert advance.returncode == 2
+    assert "older teamster" in advance.stdout and "--regenerate" in advance.stdout
+    assert "Traceback" not in advance.stdout + advance.stderr
+    assert json.loads(state.read_text())["as_of"] == "2026-11-30"  # untouched

@@ -363,8 +363,7 @@ def publish(district: District, root: Path) -> None:
             keys[str(school)] = old.get(str(school)) or secrets.token_hex(16)
             for endpoint, rows in endpoints.items():
                 write_if_changed(base / str(school) / f"{endpoint}.json", json_bytes(rows))
-    if write_if_changed(keys_path, json_bytes(dict(sorted(keys.items())))):
-        keys_path.chmod(0o600)
+    write_if_changed(keys_path, json_bytes(dict(sorted(keys.items()))), private=True)
 
 
 def truth(district: District) -> dict[str, Any]:

@@ -67,14 +67,15 @@ def _returning(rng: random.Random, region: Region, published: dt.datetime, actio
     schools = {s["school_number"]: s["name"] for s in region.schools}
     out = []
     for k, s in enumerate(region.attending()):
-        started = published + dt.timedelta(days=rng.randrange(0, 60), hours=rng.randrange(0, 12))
+        imported = max(published, at(s["entrydate"], 9))
+        # a family starts the form once the student is on its roster, never before
+        started = imported + dt.timedelta(days=rng.randrange(0, 60), hours=rng.randrange(0, 12))
         submitted = started + dt.timedelta(hours=rng.randrange(1, 72))
         starts, submits = rng.random() < 0.8, rng.random() < 0.85
         stays = rng.random() < 0.9
         born = _birthday(rng, published, s["grade_level"])
         if s["withdrawn"] is not None and s["withdrawn"] <= published.date():
             continue
-        imported = max(published, at(s["entrydate"], 9))
         out.append(
             {
                 "id": action * 1_000_000 + k + 1,

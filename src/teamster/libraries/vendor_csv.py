@@ -198,7 +198,9 @@ def read_vendor_csv(
 
 def _positions(header: list[str], columns: Sequence[Column], display: str) -> dict[str, int]:
     slugs = [header_slug(h) for h in header]
-    repeated = sorted({s for s in slugs if slugs.count(s) > 1})
+    # two headers that read as one only matter when it is a column we read
+    wanted = {s for column in columns for s in column.slugs}
+    repeated = sorted({s for s in slugs if s in wanted and slugs.count(s) > 1})
     if repeated:
         raise VendorFileError(f"{display}, line 1: column(s) {repeated} appear more than once")
     positions, missing, ambiguous = {}, [], []

@@ -74,3 +74,27 @@ def test_empty_file_and_duplicate_columns():
         read_typed_csv(b"", SCHEMA, "f.csv")
     with pytest.raises(CSVSchemaError, match=r"column\(s\) \['n'\] appear more than once"):
         read_typed_csv(b"n,day,amount,note,n\n", SCHEMA, "f.csv")
+
+
+def test_header_names_and_date_formats_a_vendor_writes_its_own_way():
+    data = b"EXPORT.N,EXPORT.DAY,EXPORT.AMOUNT,EXPORT.NOTE\n1,07/03/2026,10.50,a\n2,,3,b\n"
+    table = read_typed_csv(
+        data,
+        SCHEMA,
+        "export.csv",
+        header_name=lambda h: h.lower().removeprefix("export."),
+        formats={"day": "%m/%d/%Y"},
+    )
+    assert table.schema == SCHEMA
+    assert table.column("day").to_pylist() == [dt.date(2026, 7, 3), None]
+    iso = data.replace(b"07/03/2026", b"2026-07-03")
+    with pytest.raises(
+        CSVSchemaError, match=r"line 2, column 'day': '2026-07-03' is not a valid date written"
+    ):
+        read_typed_csv(
+            iso,
+            SCHEMA,
+            "export.csv",
+            header_name=lambda h: h.lower().removeprefix("export."),
+            formats={"day": "%m/%d/%Y"},
+        )

@@ -28,7 +28,7 @@ from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
 from teamster.libraries.adp.config import ADPConfig, UnknownSite
 from teamster.libraries.vendor_csv import Column, VendorFileError, read_vendor_csv, schema_of
 
-GL_FILE = re.compile(r"(?:ADP|adp)_[Pp]ayroll_(?P<date>\d+)_(?P<group>\w+)\.csv")
+GL_FILE = re.compile(r"(?:ADP|adp)_[Pp]ayroll_(?P<date>[0-9]{8})_(?P<group>\w+)\.csv")
 
 COLUMNS = [
     Column("date", "date_mdy", required=True),
@@ -174,6 +174,14 @@ class ADPFiles:
             raise ADPFileError(
                 f"{self.display(self.settings.payroll_dir)}: no general-ledger file for "
                 f"pay date {pay_date}"
+            )
+        groups = [gl.group for gl in files]
+        twice = sorted({g for g in groups if groups.count(g) > 1})
+        if twice:  # one pay run of a group, two files: loading both would count it twice
+            names = [gl.file.path.rsplit("/", 1)[-1] for gl in files if gl.group in twice]
+            raise ADPFileError(
+                f"{self.display(self.settings.payroll_dir)}: pay date {pay_date} has more than "
+                f"one file for payroll group(s) {twice}: {names}"
             )
         tables, listed = [], []
         for gl in files:

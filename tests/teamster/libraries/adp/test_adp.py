@@ -137,6 +137,7 @@ def test_file_names_give_pay_date_and_group():
         "gl_20260703.csv",
         "ADP_Payroll_20260703.csv",
         "ADP_Payroll_20260703_NEW.csv.part",
+        "ADP_Payroll_2026073_NEW.csv",  # seven digits: not a date YYYYMMDD
     ):
         assert parse_name(name) is None
     with pytest.raises(ADPFileError, match="'20261340' is not a date"):
@@ -383,6 +384,25 @@ def test_a_bad_file_fails_naming_it_and_keeps_the_previous_rows(
     assert _lines_by_pay_date(settings) == before
     assert landed.read_bytes() == landed_bytes
     assert [p.name for p in landed.parent.iterdir()] == ["data.parquet"]
+
+
+def test_two_files_of_one_group_and_pay_date_are_refused(sandbox, settings, config):
+    """The same pay run twice under two spellings of the name would count it twice."""
+    adp = ADPFiles(settings.adp_sftp, config)
+    pay_date = sorted(_served(sandbox))[0]
+    name = _served(sandbox)[pay_date][0]
+    copy = _payroll_dir(sandbox) / (
+        name.replace("ADP_Payroll", "adp_payroll")
+        if name.startswith("ADP")
+        else name.replace("adp_payroll", "ADP_Payroll")
+    )
+    copy.write_bytes((_payroll_dir(sandbox) / name).read_bytes())
+    try:
+        with pytest.raises(ADPFileError, match=rf"pay date {pay_date} has more than one file"):
+            adp.general_ledger(pay_date)
+    finally:
+        copy.unlink()
+    assert adp.general_ledger(pay_date).table.num_rows > 0
 
 
 def test_a_dropped_transfer_is_retried_then_named(sandbox, settings, config):

@@ -9,13 +9,13 @@ select
     || '-' || subject
     || '-' || cast(completion_date as {{ dbt.type_string() }}) as diagnostic_id,
     student_id,
-    {{ iready_safe_cast('student_id', dbt.type_bigint()) }} as student_number,
+    {{ dbt.safe_cast('student_id', dbt.type_bigint()) }} as student_number,
     last_name,
     first_name,
     student_grade,
     case
         when student_grade = 'K' then 0
-        else {{ iready_safe_cast('student_grade', dbt.type_bigint()) }}
+        else {{ dbt.safe_cast('student_grade', dbt.type_bigint()) }}
     end as grade_level,
     school as school_name,
     school_number,

@@ -20,11 +20,11 @@ select
     cc.date_enrolled,
     cc.date_left,
     cc.is_ended,
-    coalesce(
-        cc.is_ended and s.enroll_status in (2, 3) and cc.date_left = s.exit_date, false
+    cc.is_ended and coalesce(
+        s.enroll_status in (2, 3) and cc.date_left = s.exit_date, false
     ) as is_left_school,
-    coalesce(
-        cc.is_ended and not (s.enroll_status in (2, 3) and cc.date_left = s.exit_date), false
+    cc.is_ended and not coalesce(
+        s.enroll_status in (2, 3) and cc.date_left = s.exit_date, false
     ) as is_dropped
 from {{ ref('stg_powerschool__cc') }} as cc
 inner join {{ ref('stg_powerschool__sections') }} as sec

@@ -23,7 +23,8 @@ def read_drop(path: Path, name: str, display_name: str) -> pa.Table:
 
     The export's header reads ``TABLE.FIELD``; its fields are mapped to the database
     columns (``tables.yaml``: ``export``), its MM/DD/YYYY dates parsed, and columns the
-    district's instance lacks land NULL, so both SIS paths land the same table.
+    district's instance lacks land NULL, so both SIS paths land the same columns and
+    types (a date-time the export writes as a bare date lands at midnight).
     """
     declared = table(name)
     export = declared.export
