@@ -15,8 +15,10 @@ import pytest
 
 from support import free_port_base, make_data_dir
 
-TEST_SEED = 7
-TEST_SCALE = 0.05  # ~125 students per region
+# another district, to check the truth tests hold beyond the default one:
+# TEAMSTER_TEST_SEED=11 TEAMSTER_TEST_SCALE=0.1 uv run pytest tests/dbt/powerschool
+TEST_SEED = int(os.environ.get("TEAMSTER_TEST_SEED", "7"))
+TEST_SCALE = float(os.environ.get("TEAMSTER_TEST_SCALE", "0.05"))  # ~125 students per region
 
 
 @pytest.fixture(scope="session")
