@@ -43,3 +43,34 @@ def sis_requests(defs, location: str, instance) -> list:
         resources={"powerschool_sis": defs.resources["powerschool_sis"]},
     ) as context:
         return list(sensor.evaluate_tick(context).run_requests or [])
+
+
+def compiled_models(manifest: dict) -> dict[str, str]:
+    """Model name -> compiled SQL, from a compiled manifest (``compiled_manifests``)."""
+    return {
+        node["name"]: node["compiled_code"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+
+
+def staging_error(sql: str, dataset: str, table: str, schema) -> str | None:
+    """Why compiled ``sql`` cannot run on an empty ``warehouse.<dataset>.<table>`` of
+    exactly ``schema`` (what an ingestion asset lands), e.g. a column it reads that is
+    not landed; None when it runs. How the fidelity tests hold staging models to what
+    the libraries land."""
+    import duckdb
+    import pyarrow as pa
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("attach ':memory:' as warehouse")
+        con.execute(f'create schema warehouse."{dataset}"')
+        con.register("landed", pa.Table.from_pylist([], schema=schema))
+        con.execute(f'create table warehouse."{dataset}"."{table}" as select * from landed')
+        con.execute(f"select * from ({sql}) as staged limit 0")
+    except duckdb.Error as e:
+        return str(e)
+    finally:
+        con.close()
+    return None

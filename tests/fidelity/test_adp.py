@@ -17,22 +17,18 @@ import io
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import duckdb
 import httpx
-import pyarrow as pa
 import pytest
 import yaml
 
-from support import make_data_dir
+from support import compiled_models, staging_error
 from teamster.core.ssh import SSHConnection
 from teamster.libraries.adp import files as payroll
 from teamster.libraries.adp import workforce_now as wfn
-from teamster.libraries.dbt.project import prepare, project_dir, run_dbt
 from teamster.libraries.vendor_csv import header_slug
 
 _ALL = yaml.safe_load(
@@ -263,51 +259,17 @@ MODELS = {
 
 
 @pytest.fixture(scope="module")
-def staging_sql() -> dict[str, str]:
+def staging_sql(compiled_manifests) -> dict[str, str]:
     """kipptaf's ADP staging models compiled (render only)."""
-    work = make_data_dir("teamster-fidelity-adp-")
-    try:
-        prepare("kipptaf")
-        env = {
-            **os.environ,
-            "TEAMSTER_DBT_TARGET": "local",
-            "TEAMSTER_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-        }
-        args = ["compile", "--project-dir", str(project_dir("kipptaf"))]
-        args += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-        args += ["--quiet", "--no-populate-cache", "--select", *MODELS]
-        run_dbt(args, work, env, "kipptaf")
-        manifest = json.loads((work / "target" / "manifest.json").read_text())
-        return {
-            n["name"]: n["compiled_code"]
-            for n in manifest["nodes"].values()
-            if n["resource_type"] == "model" and n["name"] in MODELS
-        }
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _runs_on(sql: str, dataset: str, table: str, schema: pa.Schema) -> str | None:
-    """The error of running ``sql`` on an empty landed table of ``schema``; None if none."""
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute("attach ':memory:' as warehouse")
-        con.execute(f"create schema warehouse.{dataset}")
-        con.register("landed", pa.Table.from_pylist([], schema=schema))
-        con.execute(f"create table warehouse.{dataset}.{table} as select * from landed")
-        con.execute(f"select * from ({sql}) as staged limit 0")
-    except duckdb.Error as e:
-        return str(e)
-    finally:
-        con.close()
-    return None
+    models = compiled_models(compiled_manifests["kipptaf"])
+    return {name: sql for name, sql in models.items() if name in MODELS}
 
 
 def test_staging_selects_only_what_the_library_lands(staging_sql):
     assert set(staging_sql) == set(MODELS)
     for model, (dataset, table, schema) in MODELS.items():
         assert f"{dataset}" in staging_sql[model], model
-        assert _runs_on(staging_sql[model], dataset, table, schema) is None, model
+        assert staging_error(staging_sql[model], dataset, table, schema) is None, model
 
 
 @pytest.mark.parametrize(
@@ -321,7 +283,7 @@ def test_the_staging_check_notices_a_column_the_library_does_not_land(staging_sq
     dataset, table, schema = MODELS[model]
     read = set()
     for field in schema:
-        error = _runs_on(
+        error = staging_error(
             staging_sql[model], dataset, table, schema.remove(schema.get_field_index(field.name))
         )
         if error is not None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -29,17 +28,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import sqlglot
 import yaml
-from sqlglot.errors import OptimizeError
-from sqlglot.optimizer.qualify import qualify
+from fidelity.json_paths import Recording, unreal, walk
 
 from sandbox import generator
 from sandbox.http import start_http
 from sandbox.vendors import deanslist as sandbox_deanslist
-from support import make_data_dir
+from support import compiled_models, make_data_dir, staging_error
 from teamster.core.settings import DeansListSettings
-from teamster.libraries.dbt.project import prepare, project_dir, run_dbt
 from teamster.libraries.deanslist.assets import FIELDS, arrow_schema, to_batch
 from teamster.libraries.deanslist.client import DeansListAPI, Window, read_incidents, read_page
 from teamster.libraries.deanslist.config import DeansListConfig, DeansListSchool
@@ -68,89 +64,6 @@ def reference_fields(endpoint: str) -> dict[str, str]:
 
 def reference_answer(endpoint: str) -> dict[str, str]:
     return REFERENCE["endpoints"][endpoint]["answer"]
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return {str: "string", dict: "object", list: "array"}[type(value)]
-
-
-def _fits(value: Any, kind: str) -> bool:
-    actual = _json_type(value)
-    allowed = set(kind.split("|")) | {"null"}
-    if "number" in allowed:
-        allowed.add("integer")
-    if "rows" in allowed:
-        allowed.add("array")
-    return actual in allowed
-
-
-def walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """(path, value) for every member of a JSON value, depth first; array elements get
-    ``[]``."""
-    if isinstance(value, dict):
-        for key, member in value.items():
-            inner = f"{path}.{key}" if path else key
-            yield inner, member
-            yield from walk(member, inner)
-    elif isinstance(value, list):
-        for element in value:
-            yield f"{path}[]", element
-            yield from walk(element, f"{path}[]")
-
-
-def unreal(served: list[tuple[str, Any]], reference: dict[str, str]) -> dict[str, str]:
-    """The served paths the reference lacks, or whose value is of another type."""
-    wrong: dict[str, str] = {}
-    for path, value in served:
-        if path not in reference:
-            wrong[path] = "not a field of the real API"
-        elif not _fits(value, reference[path]):
-            wrong[path] = f"{_json_type(value)}, the real API sends {reference[path]}"
-    return wrong
-
-
-# --- observing what the library reads -----------------------------------------------------
-
-
-class Recording(dict):
-    """A JSON object that records, in ``log``, every member looked up by name."""
-
-    def __init__(self, value: dict, log: set[str], path: str = ""):
-        super().__init__(value)
-        self._log, self._path = log, path
-
-    def _wrap(self, key: str, value: Any) -> Any:
-        inner = f"{self._path}.{key}" if self._path else key
-        if isinstance(value, dict):
-            return Recording(value, self._log, inner)
-        if isinstance(value, list):
-            return [
-                Recording(v, self._log, f"{inner}[]") if isinstance(v, dict) else v for v in value
-            ]
-        return value
-
-    def _note(self, key: Any) -> None:
-        self._log.add(f"{self._path}.{key}" if self._path else str(key))
-
-    def __getitem__(self, key: Any) -> Any:
-        self._note(key)
-        return self._wrap(key, super().__getitem__(key))
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        self._note(key)
-        return self._wrap(key, super().get(key, default)) if key in self.keys() else default
-
-    def __contains__(self, key: Any) -> bool:
-        self._note(key)
-        return super().__contains__(key)
 
 
 # --- a sandbox DeansList ------------------------------------------------------------------
@@ -315,71 +228,16 @@ def test_the_sandbox_answers_the_real_paths_and_parameters(served):
 
 
 @pytest.fixture(scope="module")
-def compiled_staging() -> dict[str, str]:
+def compiled_staging(compiled_manifests) -> dict[str, str]:
     """The deanslist package's staging models, compiled in a regional project."""
-    work = make_data_dir("teamster-fidelity-dbt-")
-    prepare("kippnewark")
-    target = work / "target"
-    env = {
-        **os.environ,
-        "TEAMSTER_DBT_TARGET": "local",
-        "TEAMSTER_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-    }
-    run_dbt(
-        [
-            "compile",
-            "--project-dir",
-            str(project_dir("kippnewark")),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(work / "logs"),
-            "--quiet",
-            "--no-populate-cache",
-            "--select",
-            "package:deanslist,resource_type:model",
-        ],
-        work,
-        env,
-        "kippnewark",
-    )
-    folder = target / "compiled" / "deanslist" / "models" / "staging"
-    compiled = {
-        f"stg_deanslist__{e}": (folder / f"stg_deanslist__{e}.sql").read_text() for e in ENDPOINTS
-    }
-    shutil.rmtree(work, ignore_errors=True)
-    return compiled
-
-
-def unlanded(sql: str, table: str, columns: list[str]) -> list[str]:
-    """The columns ``sql`` reads from the landed ``table`` that it does not have."""
-    expression = sqlglot.parse_one(sql, read="duckdb")
-    schema = {
-        t.name: {c: "text" for c in columns}
-        for t in expression.find_all(sqlglot.exp.Table)
-        if t.name == table
-    }
-    missing = []
-    while True:
-        try:
-            qualify(
-                expression.copy(), schema=schema, dialect="duckdb", validate_qualify_columns=True
-            )
-            return missing
-        except OptimizeError as e:
-            match = re.search(r"Column '\"?([A-Za-z_0-9]+)\"?' could not be resolved", str(e))
-            if match is None or match[1] in missing:
-                raise
-            missing.append(match[1])
-            columns = [*columns, match[1]]
-            schema = {t: {c: "text" for c in columns} for t in schema}
+    return compiled_models(compiled_manifests["kippnewark"])
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_staging_reads_only_landed_columns(compiled_staging, endpoint):
     sql = compiled_staging[f"stg_deanslist__{endpoint}"]
-    missing = unlanded(sql, endpoint, arrow_schema(endpoint).names)
-    assert not missing, f"stg_deanslist__{endpoint} reads column(s) nobody lands: {missing}"
+    error = staging_error(sql, "kippnewark_deanslist", endpoint, arrow_schema(endpoint))
+    assert error is None, f"stg_deanslist__{endpoint} does not run on what is landed: {error}"
 
 
 # --- the checks can fail ------------------------------------------------------------------
@@ -397,5 +255,6 @@ def test_the_checks_catch_an_invented_field(served):
     Recording(row, log).get("IncidentDate")
     Recording(row, log)["IssueTS"]["date"]
     assert log - set(reference_fields("incidents")) == {"IncidentDate"}
-    sql = "select incident_id, incident_date from main.incidents"
-    assert unlanded(sql, "incidents", arrow_schema("incidents").names) == ["incident_date"]
+    sql = "select incident_id, incident_date from warehouse.kippnewark_deanslist.incidents"
+    error = staging_error(sql, "kippnewark_deanslist", "incidents", arrow_schema("incidents"))
+    assert error is not None and "incident_date" in error

@@ -13,22 +13,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import os
 import re
-import shutil
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pytest
 import yaml
 
 from sandbox.vendors import iready as vendor
-from support import make_data_dir
+from support import compiled_models, staging_error
 from teamster.core.settings import REGIONAL_LOCATIONS
 from teamster.core.ssh import SSHConnection
-from teamster.libraries.dbt.project import prepare, project_dir, run_dbt
 from teamster.libraries.iready import files as library
 from teamster.libraries.vendor_csv import header_slug
 
@@ -169,48 +165,13 @@ def test_the_sandbox_check_notices_an_invented_column(sandbox, settings, tmp_pat
 
 
 @pytest.fixture(scope="module")
-def staging_sql() -> str:
+def staging_sql(compiled_manifests) -> str:
     """stg_iready__diagnostic_results compiled in a regional project (render only)."""
-    work = make_data_dir("teamster-fidelity-iready-")
-    try:
-        prepare("kippnewark")
-        env = {
-            **os.environ,
-            "TEAMSTER_DBT_TARGET": "local",
-            "TEAMSTER_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-        }
-        args = ["compile", "--project-dir", str(project_dir("kippnewark"))]
-        args += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-        args += ["--quiet", "--no-populate-cache", "--select", "stg_iready__diagnostic_results"]
-        run_dbt(args, work, env, "kippnewark")
-        manifest = json.loads((work / "target" / "manifest.json").read_text())
-        [node] = [
-            n
-            for n in manifest["nodes"].values()
-            if n["resource_type"] == "model" and n["name"] == "stg_iready__diagnostic_results"
-        ]
-        return node["compiled_code"]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return compiled_models(compiled_manifests["kippnewark"])["stg_iready__diagnostic_results"]
 
 
 def _runs_on(sql: str, schema: pa.Schema) -> str | None:
-    """The error of running ``sql`` on an empty landed table of ``schema``; None if none."""
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute("attach ':memory:' as warehouse")
-        con.execute("create schema warehouse.kippnewark_iready")
-        empty = pa.Table.from_pylist([], schema=schema)
-        con.register("landed", empty)
-        con.execute(
-            "create table warehouse.kippnewark_iready.diagnostic_results as select * from landed"
-        )
-        con.execute(f"select * from ({sql}) as staged limit 0")
-    except duckdb.Error as e:
-        return str(e)
-    finally:
-        con.close()
-    return None
+    return staging_error(sql, "kippnewark_iready", "diagnostic_results", schema)
 
 
 def test_staging_selects_only_what_the_library_lands(staging_sql):

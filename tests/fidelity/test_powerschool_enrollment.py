@@ -18,7 +18,6 @@ so a check that could never fail would show.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -28,17 +27,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import sqlglot
 import yaml
-from sqlglot.errors import OptimizeError
-from sqlglot.optimizer.qualify import qualify
+from fidelity.json_paths import Recording, unreal, walk
 
 from sandbox import generator
 from sandbox.http import start_http
 from sandbox.vendors import enrollment as sandbox_enrollment
-from support import make_data_dir
+from support import compiled_models, make_data_dir, staging_error
 from teamster.core.settings import EnrollmentAPISettings
-from teamster.libraries.dbt.project import prepare, project_dir, run_dbt
 from teamster.libraries.powerschool.enrollment.assets import (
     ACTION_FIELDS,
     ACTIONS_SCHEMA,
@@ -63,88 +59,8 @@ def reference_fields(endpoint: str) -> dict[str, str]:
     return dict(ENDPOINTS[endpoint]["fields"])
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return {str: "string", dict: "object", list: "array"}[type(value)]
-
-
-def _fits(value: Any, kind: str) -> bool:
-    actual = _json_type(value)
-    if kind == "map":  # the form's own member names; each answer text or null
-        return actual == "null" or (
-            actual == "object" and all(_json_type(v) in ("string", "null") for v in value.values())
-        )
-    allowed = set(kind.split("|")) | {"null"}
-    if "rows" in allowed:
-        allowed.add("array")
-    return actual in allowed
-
-
-def walk(value: Any, maps: set[str], path: str = "") -> Iterator[tuple[str, Any]]:
-    """(path, value) for every member of a JSON value; a map is one value, not walked."""
-    if isinstance(value, dict) and path not in maps:
-        for key, member in value.items():
-            inner = f"{path}.{key}" if path else key
-            yield inner, member
-            yield from walk(member, maps, inner)
-    elif isinstance(value, list):
-        for element in value:
-            yield f"{path}[]", element
-            yield from walk(element, maps, f"{path}[]")
-
-
-def unreal(served: list[tuple[str, Any]], reference: dict[str, str]) -> dict[str, str]:
-    """The served paths the reference lacks, or whose value is of another type."""
-    wrong: dict[str, str] = {}
-    for path, value in served:
-        if path not in reference:
-            wrong[path] = "not a field of the real API"
-        elif not _fits(value, reference[path]):
-            wrong[path] = f"{_json_type(value)}, the real API sends {reference[path]}"
-    return wrong
-
-
 def _maps(endpoint: str) -> set[str]:
     return {path for path, kind in reference_fields(endpoint).items() if kind == "map"}
-
-
-class Recording(dict):
-    """A JSON object that records, in ``log``, every member looked up by name (members
-    reached by iterating keep their path, without being recorded as read by name)."""
-
-    def __init__(self, value: dict, log: set[str], path: str = ""):
-        super().__init__(value)
-        self._log, self._path = log, path
-
-    def _inner(self, key: Any) -> str:
-        return f"{self._path}.{key}" if self._path else str(key)
-
-    def _wrap(self, key: Any, value: Any) -> Any:
-        if isinstance(value, dict):
-            return Recording(value, self._log, self._inner(key))
-        return value
-
-    def __getitem__(self, key: Any) -> Any:
-        self._log.add(self._inner(key))
-        return self._wrap(key, super().__getitem__(key))
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        self._log.add(self._inner(key))
-        return self._wrap(key, super().get(key, default)) if key in self.keys() else default
-
-    def __contains__(self, key: Any) -> bool:
-        self._log.add(self._inner(key))
-        return super().__contains__(key)
-
-    def values(self) -> Any:
-        return [self._wrap(k, v) for k, v in self.items()]
 
 
 # --- a sandbox Enrollment API ------------------------------------------------------------
@@ -280,66 +196,18 @@ def test_the_sandbox_errors_in_the_vendors_shape(served):
 
 # --- (c) dbt staging ----------------------------------------------------------------------
 
-LANDED = {
-    "published_actions": ACTIONS_SCHEMA.names,
-    "submission_records": RECORDS_SCHEMA.names,
-}
+LANDED = {"published_actions": ACTIONS_SCHEMA, "submission_records": RECORDS_SCHEMA}
+DATASET = "kipptaf_powerschool_enrollment"
 
 
 @pytest.fixture(scope="module")
-def compiled_staging() -> dict[str, str]:
+def compiled_staging(compiled_manifests) -> dict[str, str]:
     """kipptaf's staging models over the Enrollment tables, compiled."""
-    work = make_data_dir("teamster-fidelity-dbt-")
-    prepare("kipptaf")
-    target = work / "target"
-    env = {
-        **os.environ,
-        "TEAMSTER_DBT_TARGET": "local",
-        "TEAMSTER_DUCKDB_PATH": str(work / "warehouse.duckdb"),
+    return {
+        name: sql
+        for name, sql in compiled_models(compiled_manifests["kipptaf"]).items()
+        if name.startswith("stg_powerschool_enrollment__")
     }
-    run_dbt(
-        [
-            "compile",
-            "--project-dir",
-            str(project_dir("kipptaf")),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(work / "logs"),
-            "--quiet",
-            "--no-populate-cache",
-            "--select",
-            "path:models/powerschool_enrollment",
-        ],
-        work,
-        env,
-        "kipptaf",
-    )
-    folder = target / "compiled" / "kipptaf" / "models" / "powerschool_enrollment"
-    compiled = {p.stem: p.read_text() for p in folder.glob("stg_*.sql")}
-    shutil.rmtree(work, ignore_errors=True)
-    return compiled
-
-
-def unlanded(sql: str, tables: dict[str, list[str]]) -> list[str]:
-    """The columns ``sql`` reads from the landed ``tables`` that they do not have."""
-    expression = sqlglot.parse_one(sql, read="duckdb")
-    columns = {t: list(c) for t, c in tables.items()}
-    missing: list[str] = []
-    while True:
-        schema = {t: {c: "text" for c in cols} for t, cols in columns.items()}
-        try:
-            qualify(
-                expression.copy(), schema=schema, dialect="duckdb", validate_qualify_columns=True
-            )
-            return missing
-        except OptimizeError as e:
-            match = re.search(r"Column '\"?([A-Za-z_0-9]+)\"?' could not be resolved", str(e))
-            if match is None or match[1] in missing:
-                raise
-            missing.append(match[1])
-            for cols in columns.values():
-                cols.append(match[1])
 
 
 def test_every_landed_table_has_a_staging_model(compiled_staging):
@@ -349,8 +217,8 @@ def test_every_landed_table_has_a_staging_model(compiled_staging):
 @pytest.mark.parametrize("table", sorted(LANDED))
 def test_staging_reads_only_landed_columns(compiled_staging, table):
     model = f"stg_powerschool_enrollment__{table}"
-    missing = unlanded(compiled_staging[model], {table: list(LANDED[table])})
-    assert not missing, f"{model} reads column(s) nobody lands: {missing}"
+    error = staging_error(compiled_staging[model], DATASET, table, LANDED[table])
+    assert error is None, f"{model} does not run on what is landed: {error}"
 
 
 # --- the checks can fail ------------------------------------------------------------------
@@ -369,5 +237,6 @@ def test_the_checks_catch_an_invented_field(served):
     log: set[str] = set()
     Recording(record, log).get("grade_applying")
     assert log - set(reference_fields("submission_records")) == {"grade_applying"}
-    sql = "select id, name from main.published_actions"
-    assert unlanded(sql, {"published_actions": list(ACTIONS_SCHEMA.names)}) == ["name"]
+    sql = f"select id, name from warehouse.{DATASET}.published_actions"
+    error = staging_error(sql, DATASET, "published_actions", ACTIONS_SCHEMA)
+    assert error is not None and '"name"' in error

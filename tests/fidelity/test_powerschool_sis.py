@@ -4,20 +4,14 @@ models select it: all three held to what the real PowerSchool sends
 
 from __future__ import annotations
 
-import functools
-
-import jinja2
 import pytest
-import sqlglot
 import yaml
-from sqlglot import exp
 
 from sandbox import sis as sandbox
-from support import REPO
-from teamster.libraries.powerschool.sis.tables import declarations
+from support import REPO, compiled_models, staging_error
+from teamster.libraries.powerschool.sis.tables import arrow_schema, declarations
 
 REFERENCE = yaml.safe_load((REPO / "tests/data/vendor_schemas/powerschool_sis.yaml").read_text())
-STAGING = REPO / "src/dbt/powerschool/models/staging"
 TABLES = sorted(declarations())
 
 
@@ -81,28 +75,21 @@ def test_the_sandbox_exports_only_real_fields_in_real_formats(table):
     assert us_dates & fields == set(REFERENCE["sftp_date_formats"].get(table, {})) & fields
 
 
-@functools.cache
-def _selected_columns(model: str) -> set[str]:
-    """The raw columns a staging model reads from its source (Jinja rendered with stubs
-    for the package's macros, then parsed)."""
-    text = (STAGING / f"{model}.sql").read_text()
-    stubs = {
-        "source": lambda _source, name: name,
-        "ref": lambda name: name,
-        "var": lambda name, default=None: default,
-        "powerschool": type(
-            "P", (), {"local_timestamp": staticmethod(lambda c: c), "type_double": lambda: "double"}
-        ),
-        "dbt": type("D", (), {"type_bigint": lambda: "bigint", "type_string": lambda: "varchar"}),
-    }
-    sql = jinja2.Template(text).render(**stubs)
-    # a staging model is one select from its source: every column it names is raw
-    return {c.name for c in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Column)}
+@pytest.fixture(scope="module")
+def staging(compiled_manifests) -> dict[str, str]:
+    """The powerschool package's models as a SQL region compiles them."""
+    return compiled_models(compiled_manifests["kippnewark"])
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_staging_reads_only_landed_columns(table):
+def test_staging_reads_only_landed_columns(staging, table):
     model = f"stg_powerschool__{table}"
-    assert (STAGING / f"{model}.sql").exists(), f"no staging model for {table}"
-    unknown = _selected_columns(model) - set(declarations()[table].columns)
-    assert not unknown, f"{model} reads column(s) teamster does not land: {sorted(unknown)}"
+    assert model in staging, f"no staging model for {table}"
+    error = staging_error(staging[model], "kippnewark_powerschool", table, arrow_schema(table))
+    assert error is None, f"{model} does not run on what teamster lands: {error}"
+
+
+def test_the_staging_check_notices_a_column_nobody_lands(staging):
+    sql = staging["stg_powerschool__gen"].replace("yearid as", "whenmodified, yearid as")
+    error = staging_error(sql, "kippnewark_powerschool", "gen", arrow_schema("gen"))
+    assert error is not None and "whenmodified" in error
