@@ -10,6 +10,7 @@ from pathlib import Path
 from dagster import Definitions
 
 from teamster.core.automation import automation_sensor
+from teamster.core.executor import executor_for
 from teamster.core.loading import definitions_load
 from teamster.core.resources import shared_resources
 from teamster.core.settings import current
@@ -73,4 +74,5 @@ def build_regional_definitions(location: str, config: Path) -> Definitions:
         ],
         schedules=[s for s in schedules if s],
         resources=resources,
+        executor=executor_for(settings),
     )

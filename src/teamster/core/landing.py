@@ -8,6 +8,8 @@ written beside its final name and moved into place, so a reader never sees half 
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,10 +34,7 @@ class LandedFile:
 class LandingZone:
     def __init__(self, settings: LocalLandingSettings | GCSLandingSettings):
         self.settings = settings
-        if isinstance(settings, LocalLandingSettings):
-            self.fs: pafs.FileSystem = pafs.LocalFileSystem()
-        else:
-            self.fs = pafs.GcsFileSystem()
+        self._gcs = None
 
     def path_for(self, key: AssetKey, partition: Partition | None = None) -> str:
         parts = list(key.path)
@@ -59,25 +58,59 @@ class LandingZone:
     ) -> LandedFile:
         """Stream batches into one Parquet file; on any error nothing is left behind."""
         final = self.path_for(key, partition)
+        if isinstance(self.settings, GCSLandingSettings):
+            return self._write_gcs(final, schema, batches, partition)
         directory = final.rsplit("/", 1)[0]
-        self.fs.create_dir(directory, recursive=True)
-        atomic = isinstance(self.settings, LocalLandingSettings)
-        target = f"{directory}/.data.{uuid.uuid4().hex}.parquet.tmp" if atomic else final
-        rows = 0
+        fs = pafs.LocalFileSystem()
+        fs.create_dir(directory, recursive=True)
+        target = f"{directory}/.data.{uuid.uuid4().hex}.parquet.tmp"
         try:
-            with (
-                self.fs.open_output_stream(target) as sink,
-                pq.ParquetWriter(sink, schema, compression="zstd") as writer,
-            ):
-                for batch in batches:
-                    writer.write_batch(batch)
-                    rows += batch.num_rows
-            if atomic:
-                self.fs.move(target, final)
+            rows = _write_parquet(fs.open_output_stream(target), schema, batches)
+            fs.move(target, final)
         except BaseException:
-            if atomic:
-                with contextlib.suppress(OSError):
-                    self.fs.delete_file(target)
+            with contextlib.suppress(OSError):
+                fs.delete_file(target)
             raise
-        size = self.fs.get_file_info(final).size or 0
+        size = fs.get_file_info(final).size or 0
         return LandedFile(uri=self.uri(final), rows=rows, bytes=size, partition=partition)
+
+    def _write_gcs(
+        self,
+        final: str,
+        schema: pa.Schema,
+        batches: Iterable[pa.RecordBatch],
+        partition: Partition | None,
+    ) -> LandedFile:
+        """Write the whole file on local disk first, then upload it in one request.
+
+        A GCS object exists only once its upload completes, so a reader sees the old
+        object or the new one. Streaming straight into the bucket would not do: closing
+        the stream after a failed batch still finalizes a shorter, valid Parquet file.
+        """
+        bucket, name = final.split("/", 1)
+        with tempfile.NamedTemporaryFile(suffix=".parquet") as spool:
+            rows = _write_parquet(pa.output_stream(spool.name), schema, batches)
+            size = os.path.getsize(spool.name)
+            blob = self._gcs_client().bucket(bucket).blob(name)
+            blob.upload_from_filename(spool.name, content_type="application/vnd.apache.parquet")
+        return LandedFile(uri=self.uri(final), rows=rows, bytes=size, partition=partition)
+
+    def _gcs_client(self):
+        if self._gcs is None:
+            from teamster.core.google import storage_client  # the ``prod`` extra
+
+            assert isinstance(self.settings, GCSLandingSettings)
+            self._gcs = storage_client(self.settings.project, self.settings.endpoint)
+        return self._gcs
+
+
+def _write_parquet(
+    sink: pa.NativeFile, schema: pa.Schema, batches: Iterable[pa.RecordBatch]
+) -> int:
+    """Every batch into ``sink`` (closed on return); the number of rows written."""
+    rows = 0
+    with sink, pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    return rows

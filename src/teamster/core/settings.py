@@ -66,11 +66,23 @@ class SSHSettings(BaseModel):
 
 
 class SISDatabaseSettings(BaseModel):
-    """A SQLAlchemy URL without password; the host and port are as seen from the bastion."""
+    """A SQLAlchemy URL without password; the host and port are as seen from the bastion.
+
+    ``arraysize`` is how many rows an Oracle round trip brings and an Arrow batch holds:
+    python-oracledb's ``fetch_df_batches`` sets the cursor's arraysize and prefetchrows to
+    it, so one number trades round trips over the tunnel against memory per batch.
+    PostgreSQL's driver sizes its own batches and ignores it.
+    """
 
     url: str
     password_file: Path
     ssh: SSHSettings
+    arraysize: int = 100_000
+
+    def model_post_init(self, context: object) -> None:
+        # a ValueError here surfaces as pydantic's ValidationError naming the field
+        if self.arraysize < 1:
+            raise ValueError(f"arraysize must be a positive number of rows, not {self.arraysize}")
 
 
 class SFTPDropSettings(BaseModel):
@@ -144,9 +156,13 @@ class DuckDBSettings(BaseModel):
 
 
 class BigQuerySettings(BaseModel):
+    """BigQuery with Google's default credentials; with ``api_endpoint`` (an emulator on
+    127.0.0.1, for tests) anonymous ones, since an emulator checks none."""
+
     kind: Literal["bigquery"] = "bigquery"
     project: str
     location: str
+    api_endpoint: str | None = None
 
 
 class LocalLandingSettings(BaseModel):
@@ -155,8 +171,12 @@ class LocalLandingSettings(BaseModel):
 
 
 class GCSLandingSettings(BaseModel):
+    """GCS buckets ``<prefix>-<location>``; ``endpoint`` as for BigQuery."""
+
     kind: Literal["gcs"] = "gcs"
-    bucket_prefix: str  # buckets are <prefix>-<location>
+    project: str
+    bucket_prefix: str
+    endpoint: str | None = None
 
 
 class Settings(BaseModel):
@@ -310,6 +330,10 @@ def _prod(env: dict[str, str]) -> Settings:
                 private_key_file=need(f"{p}_SSH_KEY_FILE"),
             ),
         )
+        if arraysize := env.get(f"{p}_ARRAYSIZE"):
+            if not arraysize.isdigit() or int(arraysize) < 1:
+                raise SettingsError(f"{p}_ARRAYSIZE must be a positive integer, not {arraysize!r}")
+            sis[loc]["arraysize"] = arraysize
 
     def sftp_drop(prefix: str) -> dict:
         """An SFTP folder with password login: ``<prefix>_HOST``, ``_PORT``, ``_USER``,
@@ -393,8 +417,14 @@ def _prod(env: dict[str, str]) -> Settings:
                 kind="bigquery",
                 project=project,
                 location=env.get("TEAMSTER_BIGQUERY_LOCATION", "US"),
+                api_endpoint=env.get("TEAMSTER_BIGQUERY_API_ENDPOINT") or None,
             ),
-            landing=dict(kind="gcs", bucket_prefix=bucket_prefix),
+            landing=dict(
+                kind="gcs",
+                project=project,
+                bucket_prefix=bucket_prefix,
+                endpoint=env.get("TEAMSTER_GCS_API_ENDPOINT") or None,
+            ),
             dbt_target="prod",
             sis_databases=sis,
             sis_sftp=sftp,

@@ -1,18 +1,21 @@
 """Warehouse loaders: replace exactly the table or partition that was landed.
 
 DuckDB in ``local`` (schemas named like the BigQuery datasets), BigQuery in ``prod``.
-A load is one transaction (DuckDB) or one truncating load job (BigQuery), so an
-interrupted load leaves the previous good state.
+A load is one transaction (DuckDB), or one truncating load job or one ``MERGE``
+(BigQuery), so an interrupted load leaves the previous good state.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from typing import Protocol
 
 import duckdb
 import pyarrow as pa
 
 from teamster.core.landing import LandedFile
+from teamster.core.partitions import Partition
 from teamster.core.settings import BigQuerySettings, DuckDBSettings
 
 
@@ -74,28 +77,67 @@ class DuckDBWarehouse:
 
 
 class BigQueryWarehouse:
-    """Loads landed GCS files: a truncating load job for a whole table; for a partition,
-    a load into a scratch table and one multi-statement transaction that swaps the
-    window's rows, so readers see the old rows or the new ones, never a mix."""
+    """Loads landed GCS files with BigQuery load jobs.
+
+    A whole table: one truncating load job into the table. A partition: a load into a
+    scratch table, then one ``MERGE`` that deletes the window's old rows and inserts the
+    new ones in a single statement, so readers see the old rows or the new ones, never
+    a mix. The scratch table is dropped whatever happens (and expires on its own after
+    a day should the process die first).
+    """
+
+    SCRATCH_TTL = dt.timedelta(days=1)
 
     def __init__(self, settings: BigQuerySettings):
         self.settings = settings
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            from teamster.core.google import bigquery_client  # the ``prod`` extra
+
+            s = self.settings
+            self._client = bigquery_client(s.project, s.location, s.api_endpoint)
+        return self._client
+
+    def _ref(self, dataset: str, table: str) -> str:
+        return f"{self.settings.project}.{dataset}.{table}"
 
     def read(self, dataset: str, table: str) -> pa.Table:
-        from google.cloud import bigquery  # installed with the ``prod`` extra
-
-        client = bigquery.Client(project=self.settings.project, location=self.settings.location)
-        return client.query(f"SELECT * FROM `{self.settings.project}.{dataset}.{table}`").to_arrow()
+        # extracts are small: the REST API, not the Storage Read API, reads them
+        sql = f"SELECT * FROM {_bq_ident(self._ref(dataset, table))}"
+        return self.client.query(sql).to_arrow(create_bqstorage_client=False)
 
     def replace(self, dataset: str, table: str, landed: LandedFile) -> int:
-        from google.cloud import bigquery  # installed with the ``prod`` extra
+        """Swap in the landed file's rows; returns the row count landed."""
+        from google.cloud import bigquery
 
-        client = bigquery.Client(project=self.settings.project, location=self.settings.location)
-        target = f"{self.settings.project}.{dataset}.{table}"
-        p = landed.partition
-        destination = target if p is None else f"{target}__load_{p.key.replace('-', '')}"
-        client.load_table_from_uri(
-            landed.uri,
+        self.client.create_dataset(f"{self.settings.project}.{dataset}", exists_ok=True)
+        target = self._ref(dataset, table)
+        if landed.partition is None:
+            self._load(landed.uri, target)
+            return landed.rows
+        scratch = self._ref(dataset, f"{table}__load_{uuid.uuid4().hex[:12]}")
+        try:
+            loaded = self._load(landed.uri, scratch)
+            loaded.expires = dt.datetime.now(dt.UTC) + self.SCRATCH_TTL
+            self.client.update_table(loaded, ["expires"])
+            self.client.create_table(bigquery.Table(target, schema=loaded.schema), exists_ok=True)
+            sql, parameters = partition_merge(target, scratch, loaded.schema, landed.partition)
+            config = bigquery.QueryJobConfig(
+                query_parameters=[bigquery.ScalarQueryParameter(*p) for p in parameters]
+            )
+            self.client.query(sql, job_config=config).result()
+        finally:
+            self.client.delete_table(scratch, not_found_ok=True)
+        return landed.rows
+
+    def _load(self, uri: str, destination: str):
+        from google.cloud import bigquery
+
+        self.client.load_table_from_uri(
+            uri,
             destination,
             job_config=bigquery.LoadJobConfig(
                 source_format=bigquery.SourceFormat.PARQUET,
@@ -103,33 +145,63 @@ class BigQueryWarehouse:
                 create_disposition=bigquery.CreateDisposition.CREATE_IF_NEEDED,
             ),
         ).result()
-        if p is not None:
-            predicate, params = p.where(f"`{p.column}`")
-            names = [f"p{i}" for i in range(len(params))]
-            for name in names:
-                predicate = predicate.replace("?", f"@{name}", 1)
-            parameters = [
-                bigquery.ScalarQueryParameter(name, _bigquery_type(value), value)
-                for name, value in zip(names, params, strict=True)
-            ]
-            client.query(
-                f"CREATE TABLE IF NOT EXISTS `{target}` LIKE `{destination}`;\n"
-                "BEGIN TRANSACTION;\n"
-                f"DELETE FROM `{target}` WHERE {predicate};\n"
-                f"INSERT INTO `{target}` SELECT * FROM `{destination}`;\n"
-                "COMMIT TRANSACTION;",
-                job_config=bigquery.QueryJobConfig(query_parameters=parameters),
-            ).result()
-            client.delete_table(destination, not_found_ok=True)
-        return landed.rows
+        return self.client.get_table(destination)
 
 
-def _bigquery_type(value: object) -> str:
+def _bq_ident(name: str) -> str:
+    if "`" in name or "\\" in name:
+        raise ValueError(f"not a usable BigQuery name: {name!r}")
+    return f"`{name}`"
+
+
+def partition_merge(
+    target: str, scratch: str, schema: list, partition: Partition
+) -> tuple[str, list[tuple[str, str, object]]]:
+    """One ``MERGE`` that replaces ``partition``'s rows of ``target`` with ``scratch``.
+
+    ``ON FALSE`` matches nothing: every old row of the window is deleted ("not matched
+    by source") and every new row inserted ("not matched"), in one atomic statement.
+    Columns are listed by name, so a column order that differs between the landed file
+    and the table cannot shift values. Returns the SQL and its query parameters as
+    ``(name, BigQuery type, value)``; each is cast to the partition column's type.
+    """
+    types = {field.name: field.field_type for field in schema}
+    column = partition.column
+    if column not in types:
+        raise ValueError(f"partition column {column!r} is not in the landed file")
+    predicate, values = partition.where(f"t.{_bq_ident(column)}")
+    parameters = []
+    for i, value in enumerate(values):
+        name = f"p{i}"
+        cast = f"CAST(@{name} AS {_CAST_TYPES.get(types[column], types[column])})"
+        predicate = predicate.replace("?", cast, 1)
+        parameters.append((name, _parameter_type(value), value))
+    columns = ", ".join(_bq_ident(field.name) for field in schema)
+    values_list = ", ".join(f"s.{_bq_ident(field.name)}" for field in schema)
+    sql = (
+        f"MERGE {_bq_ident(target)} AS t\n"
+        f"USING {_bq_ident(scratch)} AS s\n"
+        "ON FALSE\n"
+        f"WHEN NOT MATCHED BY SOURCE AND {predicate} THEN DELETE\n"
+        f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values_list})"
+    )
+    return sql, parameters
+
+
+# load jobs report legacy type names; CAST takes the standard ones
+_CAST_TYPES = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}
+
+
+def _parameter_type(value: object) -> str:
     if isinstance(value, bool):
         return "BOOL"
     if isinstance(value, int):
         return "INT64"
-    return "DATETIME" if hasattr(value, "isoformat") else "STRING"
+    if isinstance(value, dt.datetime):
+        return "DATETIME"
+    if isinstance(value, dt.date):
+        return "DATE"
+    return "STRING"
 
 
 def warehouse_for(settings: DuckDBSettings | BigQuerySettings) -> Warehouse:

@@ -7,6 +7,7 @@ from pathlib import Path
 from dagster import Definitions
 
 from teamster.core.automation import automation_sensor
+from teamster.core.executor import executor_for
 from teamster.core.loading import definitions_load
 from teamster.core.resources import shared_resources
 from teamster.core.settings import current
@@ -68,4 +69,5 @@ with definitions_load():
             "dbt": dbt_resource(LOCATION, settings),
             "tableau": tableau_resource(settings),
         },
+        executor=executor_for(settings),
     )

@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 import pyarrow.parquet as pq
 
-from teamster.core.http import Retries, send_with_retries
+from teamster.core.http import Retries, RetryableStatus, send_with_retries
 from teamster.core.settings import LocalTableauSettings, Settings, TableauServerSettings
 from teamster.core.warehouse import Warehouse, warehouse_for
 
@@ -54,44 +54,76 @@ class LocalTableau:
 
 
 class TableauServer:
-    """Tableau Server / Cloud REST API, signed in with a personal access token."""
+    """Tableau Server / Cloud REST API, signed in with a personal access token.
+
+    Errors name the request, its status and Tableau's own error code and summary, with
+    the token's secret and the session token cut out of anything Tableau echoes back.
+    """
 
     def __init__(self, settings: TableauServerSettings, retries: Retries = Retries(5, 1.0, 30.0)):
         self.settings = settings
         self.retries = retries
 
-    def _send(self, client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Response:
-        response = send_with_retries(
-            lambda: client.request(method, path, **kwargs),
-            f"Tableau {path}",
-            self.retries,
-        )
-        if response.status_code in (401, 403):
-            raise TableauError(
-                f"Tableau refused {method} {path} (HTTP {response.status_code}): check the "
-                "personal access token named by TEAMSTER_TABLEAU_TOKEN_NAME"
+    def _send(
+        self,
+        client: httpx.Client,
+        method: str,
+        path: str,
+        secrets: list[str],
+        **kwargs: Any,
+    ) -> httpx.Response:
+        try:
+            response = send_with_retries(
+                lambda: client.request(method, path, **kwargs),
+                f"Tableau {path}",
+                self.retries,
             )
-        if response.status_code >= 400:
-            raise TableauError(f"Tableau {method} {path} failed with HTTP {response.status_code}")
+        except RetryableStatus as e:
+            raise TableauError(
+                f"Tableau {method} {path} still answered HTTP {e.status} after "
+                f"{self.retries.attempts} attempts"
+            ) from None
+        except httpx.TransportError as e:
+            raise TableauError(
+                f"cannot reach Tableau at {self.settings.base_url} ({method} {path}): "
+                f"{type(e).__name__}"
+            ) from None
+        status = response.status_code
+        if status in (401, 403):
+            raise TableauError(
+                f"Tableau refused {method} {path} (HTTP {status}{_reason(response, secrets)}): "
+                "check the personal access token named by TEAMSTER_TABLEAU_TOKEN_NAME"
+            )
+        if status >= 400:
+            raise TableauError(
+                f"Tableau {method} {path} failed with HTTP {status}{_reason(response, secrets)}"
+            )
         return response
 
     def refresh(self, workbook_id: str, relations: list[tuple[str, str]]) -> dict[str, object]:
         s = self.settings
         api = f"/api/{s.api_version}"
+        try:
+            secret = s.token_file.read_text().strip()
+        except FileNotFoundError:
+            raise TableauError(f"Tableau token file {s.token_file} does not exist") from None
+        secrets = [secret]
         with httpx.Client(base_url=s.base_url, timeout=60) as client:
             signin = self._send(
                 client,
                 "POST",
                 f"{api}/auth/signin",
+                secrets,
                 json={
                     "credentials": {
                         "personalAccessTokenName": s.token_name,
-                        "personalAccessTokenSecret": s.token_file.read_text().strip(),
+                        "personalAccessTokenSecret": secret,
                         "site": {"contentUrl": s.site},
                     }
                 },
                 headers={"Accept": "application/json"},
             ).json()["credentials"]
+            secrets.append(signin["token"])
             headers = {"X-Tableau-Auth": signin["token"], "Accept": "application/json"}
             site_id = signin["site"]["id"]
             try:
@@ -99,12 +131,26 @@ class TableauServer:
                     client,
                     "POST",
                     f"{api}/sites/{site_id}/workbooks/{workbook_id}/refresh",
+                    secrets,
                     json={},
                     headers=headers,
                 ).json()["job"]
             finally:
                 client.post(f"{api}/auth/signout", headers=headers)
         return {"tableau_job_id": job["id"]}
+
+
+def _reason(response: httpx.Response, secrets: list[str]) -> str:
+    """Tableau's error code, summary and detail (``{"error": {...}}``), if it sent them."""
+    try:
+        error = response.json()["error"]
+        words = " ".join(str(error[k]) for k in ("code", "summary", "detail") if error.get(k))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ""
+    for secret in secrets:
+        if secret:
+            words = words.replace(secret, "***")
+    return f", {words[:300]}" if words else ""
 
 
 def tableau_resource(settings: Settings) -> Tableau:
