@@ -1,20 +1,57 @@
 """End to end: `teamster demo` as a user runs it, checked against the sandbox's truth."""
 
+import io
 import json
 import os
+import re
 import subprocess
 import sys
+import tempfile
+import uuid
+from functools import partial
 from pathlib import Path
 
 import duckdb
+import pytest
+from dagster import (
+    AssetCheckResult,
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    Definitions,
+    asset,
+    asset_check,
+)
+from rich.console import Console
 
 from support import free_port_base, make_data_dir
+from teamster.cli import _DemoProgress, _failure_text
+
+SQL_REGIONS = ("kippnewark", "kippcamden", "kippmiami")
+# what Dagster and dbt print themselves; the demo keeps all of it in its log
+NOISE = (
+    "Telemetry",
+    "Welcome to Dagster",
+    "telemetry:",
+    " - dagster - ",
+    "Running with dbt",
+    "Traceback",
+)
 
 
 def _demo(data_dir: Path, port_base: int) -> subprocess.CompletedProcess:
     teamster = Path(sys.executable).parent / "teamster"
-    env = {**os.environ, "TEAMSTER_SANDBOX_PORT_BASE": str(port_base)}
+    env = {
+        **os.environ,
+        "TEAMSTER_SANDBOX_PORT_BASE": str(port_base),
+        # Dagster prints its telemetry banner on a DAGSTER_HOME's first use with
+        # telemetry on: a fresh one shows it unless the demo's instance turns it off
+        "DAGSTER_HOME": tempfile.mkdtemp(prefix="teamster-demo-dagster-home-"),
+        # wide enough that no progress line or summary cell is cut or wrapped
+        "COLUMNS": "200",
+    }
     env.pop("TEAMSTER_DATA_DIR", None)
+    env.pop("DAGSTER_DISABLE_TELEMETRY", None)
     return subprocess.run(
         [str(teamster), "demo", "--data-dir", str(data_dir), "--seed", "7", "--scale", "0.05"],
         env=env,
@@ -97,6 +134,50 @@ def _pushed_students(data_dir: Path, region: str) -> int:
     return len(path.read_text().splitlines()) - 1  # less the header
 
 
+def _console(out: str, err: str, data_dir: Path, truth: dict) -> None:
+    """Progress per stage and a summary that agree with what the run stored; nothing
+    of Dagster's or dbt's own output."""
+    for noise in NOISE:
+        assert noise not in out + err, noise
+    assert err == ""
+    assert re.search(r"^✓ dbt .* 5/5 projects ", out, re.M)
+    stages = re.findall(r"^✓ (\w+) .* (\d+)/(\d+) assets \d+:\d\d:\d\d$", out, re.M)
+    assert sorted({loc for loc, _, _ in stages}) == sorted(
+        ("kipptaf", "kipppaterson", *SQL_REGIONS)
+    )
+    assert all(done == total for _, done, total in stages), stages
+
+    with DagsterInstance.from_config(str(data_dir / "dagster")) as instance:
+        runs = instance.get_runs()
+        checks = [
+            e.dagster_event.event_specific_data.passed
+            for run in runs
+            for e in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+        ]
+        materialized = {
+            e.dagster_event.asset_key
+            for run in runs
+            for e in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        }
+    total = re.search(r"│ total +│ (\d+) runs +│ (\d+)/(\d+) +│ (\d+) +│ (\d+) +│ [\d.]+s +│", out)
+    assert total, out[-3000:]
+    assert int(total[1]) == len(runs)
+    assert int(total[2]) == int(total[3]) == len(materialized)
+    assert (int(total[4]), int(total[5])) == (checks.count(True), checks.count(False))
+    assert checks.count(True) > 0
+
+    assert re.search(r"│ kipptaf +│ +\d+ +│ [\d,]+ +│", out)  # rows per dataset
+    pushed = {
+        (region, file): int(rows.replace(",", ""))
+        for region, file, rows in re.findall(r"│ (kipp\w+) +│ (\w+\.txt) +│ ([\d,]+) +│", out)
+    }
+    for region in SQL_REGIONS:
+        assert pushed[(region, "students.txt")] == truth["students_by_region"][region]
+    assert not any(region == "kipppaterson" for region, _ in pushed)
+    assert f"uv run teamster dev --data-dir {data_dir.resolve()}\n" in out
+    assert str(data_dir / "logs" / "demo.log") in out
+
+
 def test_demo_matches_truth_and_reruns_safely():
     data_dir = make_data_dir("teamster-demo-")
     port_base = free_port_base()
@@ -105,6 +186,7 @@ def test_demo_matches_truth_and_reruns_safely():
     truth = json.loads((data_dir / "sandbox" / "truth.json").read_text())
     assert _counts(data_dir) == truth["students_by_region"]
     assert "kipptaf" in first.stdout and "done" in first.stdout
+    _console(first.stdout, first.stderr, data_dir, truth)
 
     network = _network(data_dir)
     assert network["incidents"] == {
@@ -146,3 +228,75 @@ def test_demo_matches_truth_and_reruns_safely():
     second = _demo(data_dir, port_base)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert _counts(data_dir) == truth["students_by_region"]
+
+
+def test_a_failing_step_shows_its_own_error_and_the_log_not_a_traceback(tmp_path):
+    """What the demo's display makes of a real run's events: assets and checks counted,
+    and on a failure the step's own error with the log's path, not Dagster's wrapper."""
+
+    @asset
+    def fine() -> int:
+        return 1
+
+    @asset_check(asset=fine)
+    def fine_is_one() -> AssetCheckResult:
+        return AssetCheckResult(passed=True)
+
+    @asset_check(asset=fine)
+    def fine_is_two() -> AssetCheckResult:
+        return AssetCheckResult(passed=False)
+
+    # steps run in name order among equals: both checks are evaluated before `staged`
+    @asset(deps=[fine])
+    def staged() -> None:
+        raise ValueError("Binder Error: column no_such_column not found\nLINE 1: select ...")
+
+    job = Definitions(
+        assets=[fine, staged], asset_checks=[fine_is_one, fine_is_two]
+    ).resolve_implicit_global_asset_job_def()
+    shown, run_id = _DemoProgress(), str(uuid.uuid4())
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_event_listener(run_id, partial(shown.event, "kippnewark"))
+        shown.stage("kippnewark", 2)
+        shown.run("kippnewark", ["dbt"], None)
+        with pytest.raises(ValueError) as raised:
+            job.execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+            )
+    shown.fail()
+    (stage,) = shown.stages
+    assert stage.done == {AssetKey("fine")} and stage.runs == 1
+    assert stage.checks_passed == 1 and stage.checks_failed == ["fine: fine_is_two"]
+    line = Console(file=io.StringIO(), width=100)
+    line.print(shown.progress.get_renderable())
+    assert re.search(r"^✗ kippnewark +failed in staged +1/2 assets ", line.file.getvalue(), re.M)
+
+    text = _failure_text(shown, raised.value, tmp_path / "demo.log").plain
+    assert "step staged failed" in text
+    assert "ValueError: Binder Error: column no_such_column not found" in text
+    assert "LINE 1: select" in text
+    assert str(tmp_path / "demo.log") in text
+    assert "Traceback" not in text and "DagsterExecutionStepExecutionError" not in text
+
+
+def test_a_failing_dbt_build_shows_dbt_s_errors_not_its_command_line(tmp_path):
+    """dagster-dbt's error starts with the whole `dbt build --select` (hundreds of
+    models); the demo shows the errors dbt reported, without its colour codes."""
+    shown = _DemoProgress()
+    selected = "\n".join(f"powerschool.staging.stg_{n}" for n in range(200))
+    shown.step_failure = (
+        "kippnewark_dbt_assets",
+        "DagsterDbtCliRuntimeError: The dbt CLI process with command\n\n"
+        f"`dbt build --select {selected}`\n\nfailed with exit code `1`.\n\n"
+        "Errors parsed from dbt logs:\n\n"
+        "\x1b[31mFailure in model int_powerschool__daily_attendance\x1b[0m\n"
+        '  Binder Error: Values list "c" does not have a column named "no_such_column"',
+    )
+    text = _failure_text(shown, RuntimeError("dbt failed"), tmp_path / "demo.log").plain
+    assert text.startswith("step kippnewark_dbt_assets failed; dbt's errors:\n")
+    assert "Failure in model int_powerschool__daily_attendance\n" in text
+    assert 'named "no_such_column"' in text
+    assert "stg_199" not in text and "\x1b[" not in text
+    assert text.endswith(f"full log: {tmp_path / 'demo.log'}")

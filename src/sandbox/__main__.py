@@ -41,8 +41,11 @@ def serve(data_dir: Path, port_base: int) -> None:
         )
         stop.wait()
     finally:
-        run.unlink(missing_ok=True)
-        sandbox.stop()
+        # run.json goes last: `sandbox down` waits for it, so the servers are gone by then
+        try:
+            sandbox.stop()
+        finally:
+            run.unlink(missing_ok=True)
 
 
 def main() -> None:

@@ -7,7 +7,9 @@ Layout under ``<data-dir>/sandbox/``:
   secrets/              client key, passwords, DeansList keys (mode 0600)
   host_keys/            server host keys, kept across restarts
   faults.json           fault switches read by the servers (see ``faults``)
-  sis/<region>/pgdata   PostgreSQL clusters of the SQL regions
+  sis/<region>/pgdata_path  where the region's PostgreSQL cluster is: ``pgdata`` beside
+                        it, or, under root, a folder of the server user's outside
+                        the data dir (``sandbox.postgres`` says why)
   sftp/...              SFTP roots: Paterson SIS drops, i-Ready, ADP, AutoComm inboxes
   autocomm/<region>.jsonl  what each AutoComm inbox received
   http/...              what the HTTP APIs serve
@@ -127,6 +129,10 @@ class Sandbox:
 
     def truth(self) -> dict[str, Any]:
         return json.loads(self.truth_path.read_text())
+
+    def sis_rows(self, region: str, table: str) -> int:
+        """Rows the region's running SIS database holds in ``table``."""
+        return self._database(region).count(table)
 
     def _database(self, region: str) -> postgres.SISDatabase:
         if region not in self._databases:

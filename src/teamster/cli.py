@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sys
 import time
+import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, RenderableType
+from rich.progress import Progress, SpinnerColumn, Task, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Column, Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from dagster import AssetKey, DagsterInstance, EventLogEntry
+    from dagster._utils.error import SerializableErrorInfo
 
 app = typer.Typer(
     help="teamster: a runnable data platform for a school network.",
@@ -50,50 +60,339 @@ def _sandbox(settings):
 
 @app.command()
 def demo(data_dir: Path = DataDir, seed: int = Seed, scale: float = Scale) -> None:
-    """Generate a district, serve it, materialize all five code locations, report."""
+    """Generate a district, serve it, materialize all five code locations, report.
+
+    The console shows one progress line per stage, then a summary. What Dagster, dbt
+    and the servers print goes to <data-dir>/logs/demo.log: the console quotes only
+    a failing step's own error, so a new user sees what matters and where the rest is.
+    """
+    started = time.monotonic()
+    settings = _use_local(data_dir)
+    log_path = settings.data_dir / "logs" / "demo.log"
+    log_path.parent.mkdir(exist_ok=True)
+    console.print(
+        f"[bold]teamster demo[/] in {settings.data_dir} (seed {seed}, scale {scale}); "
+        f"full log: {log_path}"
+    )
+    shown = _DemoProgress()
+    with log_path.open("w") as log:
+        try:
+            with shown, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+                pushes = _run_demo(settings, seed, scale, shown)
+        except Exception as error:
+            traceback.print_exc(file=log)
+            console.print(_failure_text(shown, error, log_path))
+            raise typer.Exit(1) from None
+    _summary(shown, settings, pushes, time.monotonic() - started)
+
+
+def _run_demo(
+    settings, seed: int, scale: float, shown: _DemoProgress
+) -> list[tuple[str, str, int]]:
+    """The demo's stages, reported to ``shown``; returns the AutoComm files pushed."""
     from dagster import DagsterInstance
 
     from teamster.core.locations import materialize_all
     from teamster.libraries.dbt.project import prepare
 
-    started = time.monotonic()
-    settings = _use_local(data_dir)
-    console.print(f"[bold]teamster demo[/] in {settings.data_dir} (seed {seed}, scale {scale})")
-    for location in ("kippnewark", "kippcamden", "kippmiami", "kipppaterson", "kipptaf"):
+    projects = ("kippnewark", "kippcamden", "kippmiami", "kipppaterson", "kipptaf")
+    shown.start("dbt", "preparing dbt manifests", count=f"0/{len(projects)} projects")
+    for done, location in enumerate(projects, 1):
         prepare(location)
-    console.print(f"dbt manifests ready ({time.monotonic() - started:.1f}s)")
-    sandbox = _sandbox(settings)
-    truth = sandbox.generate(seed=seed, scale=scale)
-    console.print(
-        f"district generated: {sum(truth['students_total_by_region'].values())} "
-        f"students in {len(truth['students_by_region'])} regions "
-        f"({time.monotonic() - started:.1f}s)"
-    )
-    home = _dagster_home(settings)
-    log_path = settings.data_dir / "logs" / "demo.log"
-    log_path.parent.mkdir(exist_ok=True)
-    console.print(f"materializing; run logs in {log_path}")
-    with (
-        sandbox,
-        DagsterInstance.from_config(str(home)) as instance,
-        log_path.open("w") as log,
-        contextlib.redirect_stdout(log),
-    ):
-        stages = materialize_all(
-            instance, quiet=True, on_stage=lambda loc, n: console.print(f"  {loc}: {n} assets")
+        shown.update(count=f"{done}/{len(projects)} projects")
+    shown.finish("dbt manifests ready")
+    with contextlib.ExitStack() as stack:
+        shown.start("sandbox", "generating the district")
+        sandbox = _sandbox(settings)
+        truth = sandbox.generate(seed=seed, scale=scale)
+        students = sum(truth["students_total_by_region"].values())
+        shown.update("starting its servers on 127.0.0.1", count=f"{students:,} students")
+        stack.enter_context(sandbox)
+        shown.finish(f"district served: {len(truth['students_by_region'])} regions")
+        instance = stack.enter_context(DagsterInstance.from_config(str(_dagster_home(settings))))
+        shown.start("dagster", "loading the five code locations", finished="code locations loaded")
+        materialize_all(
+            instance,
+            quiet=True,
+            on_stage=shown.stage,
+            on_run=shown.run,
+            on_event=shown.event,
         )
-    console.print(
-        f"{sum(len(s.keys) for s in stages)} assets in {len(stages)} runs "
-        f"({time.monotonic() - started:.1f}s)"
+        shown.finish()
+        return _autocomm_pushes(instance)
+
+
+# how the progress and the summary name what a run works on (asset groups, and dbt)
+SYSTEM_NAMES = {
+    "powerschool_sis": "PowerSchool SIS",
+    "powerschool_enrollment": "PowerSchool Enrollment",
+    "powerschool_autocomm": "AutoComm push",
+    "deanslist": "DeansList",
+    "iready": "i-Ready",
+    "adp_payroll": "ADP payroll",
+    "adp_workforce_now": "ADP Workforce Now",
+    "google_sheets": "Google Sheets",
+    "tableau": "Tableau",
+}
+AUTOCOMM_GROUP = "powerschool_autocomm"
+
+
+class _StageMark(SpinnerColumn):
+    """rich's spinner, a tick once a stage is done, and a cross if it failed."""
+
+    def render(self, task: Task) -> RenderableType:
+        if task.fields.get("failed"):
+            return Text("✗", style="bold red")
+        return super().render(task)
+
+
+@dataclass
+class _Stage:
+    """One line of the demo's progress, and what the summary says of it."""
+
+    where: str
+    task: TaskID
+    total: int | None = None
+    systems: list[str] = field(default_factory=list)
+    done: set[AssetKey] = field(default_factory=set)
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+    runs: int = 0
+    finished: str | None = None
+    what: str = ""
+    started: float = field(default_factory=time.monotonic)
+    seconds: float | None = None
+
+
+class _DemoProgress:
+    """rich's Progress, one task per stage, fed by ``materialize_all``'s callbacks.
+
+    Assets are counted from Dagster's own materialization events as each run stores
+    them, so the count moves within a long run; check evaluations and step failures
+    are kept for the summary and for the error shown on a failure.
+    """
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            _StageMark(finished_text="[green]✓[/]"),
+            TextColumn("[bold]{task.fields[where]}", table_column=Column(width=12, no_wrap=True)),
+            TextColumn(
+                "{task.description}",
+                table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis"),
+            ),
+            TextColumn("{task.fields[count]}", justify="right"),
+            TimeElapsedColumn(),
+            console=console,
+            # Dagster's and dbt's output goes to the log, not above the display
+            redirect_stdout=False,
+            redirect_stderr=False,
+            expand=True,
+        )
+        self.stages: list[_Stage] = []
+        self.open: _Stage | None = None
+        self.step_failure: tuple[str, str] | None = None
+
+    def __enter__(self) -> _DemoProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """Marks the open stage failed (or interrupted) before the display's last render."""
+        if kind is None:
+            self.finish()
+        else:
+            self.fail("interrupted" if issubclass(kind, KeyboardInterrupt) else "failed")
+        self.progress.stop()
+
+    def start(
+        self,
+        where: str,
+        description: str,
+        count: str = "",
+        total: int | None = None,
+        finished: str | None = None,
+    ) -> None:
+        """A new line (ending the current one); ``finished`` is its text once done."""
+        self.finish()
+        task = self.progress.add_task(description, total=total or 1, where=where, count=count)
+        self.open = _Stage(where, task, total, finished=finished)
+        self.stages.append(self.open)
+
+    def update(self, description: str | None = None, count: str | None = None) -> None:
+        if self.open is not None:
+            fields = {} if count is None else {"count": count}
+            self.progress.update(self.open.task, description=description, **fields)
+
+    def finish(self, description: str | None = None) -> None:
+        stage, self.open = self.open, None
+        if stage is None:
+            return
+        stage.seconds = time.monotonic() - stage.started
+        if description is None:
+            systems = ", ".join(_system_name(s) for s in stage.systems)
+            description = stage.finished or systems or "done"
+        stage.what = description
+        self.progress.update(stage.task, description=description, completed=stage.total or 1)
+        self.progress.stop_task(stage.task)
+
+    def fail(self, how: str = "failed") -> None:
+        stage, self.open = self.open, None
+        if stage is not None:
+            stage.seconds = time.monotonic() - stage.started
+            step = f" in {self.step_failure[0]}" if self.step_failure else ""
+            self.progress.update(stage.task, description=f"[red]{how}{step}[/]", failed=True)
+            self.progress.stop_task(stage.task)
+
+    # materialize_all's callbacks
+
+    def stage(self, location: str, assets: int) -> None:
+        self.start(location, "starting", count=f"0/{assets} assets", total=assets)
+
+    def run(self, location: str, systems: list[str], partitions: str | None) -> None:
+        stage = self.open
+        if stage is None:
+            return
+        stage.runs += 1
+        stage.systems += [s for s in systems if s not in stage.systems]
+        names = ", ".join(_system_name(s) for s in systems)
+        self.update(f"materializing: {names}" + (f" ({partitions})" if partitions else ""))
+
+    def event(self, location: str, entry: EventLogEntry) -> None:
+        from dagster import DagsterEventType
+
+        stage, event = self.open, entry.dagster_event
+        if stage is None or event is None:
+            return
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            stage.done.add(event.asset_key)
+            self.progress.update(
+                stage.task,
+                completed=len(stage.done),
+                count=f"{len(stage.done)}/{stage.total} assets",
+            )
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            check = event.event_specific_data
+            if check.passed:
+                stage.checks_passed += 1
+            else:
+                stage.checks_failed.append(
+                    f"{check.asset_key.to_user_string()}: {check.check_name}"
+                )
+        elif event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            self.step_failure = (event.step_key or location, _user_error(error))
+
+
+def _system_name(system: str) -> str:
+    return SYSTEM_NAMES.get(system, system.replace("_", " "))
+
+
+def _user_error(error: SerializableErrorInfo | None) -> str:
+    """The error the step's own code raised, without Dagster's wrapper around it."""
+    if error is None:
+        return "(no error recorded)"
+    if error.cls_name == "DagsterExecutionStepExecutionError" and error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
+# dagster-dbt's error lists the whole `dbt build --select ...` first, then this
+DBT_ERRORS = "Errors parsed from dbt logs:"
+
+
+def _failure_text(shown: _DemoProgress, error: Exception, log_path: Path) -> Text:
+    """The failing step and its own error (its last lines), and where the rest is."""
+    if shown.step_failure is not None:
+        step, message = shown.step_failure
+        where = f"step {step} failed"
+    else:
+        where, message = "failed", f"{type(error).__name__}: {error}".strip()
+    if DBT_ERRORS in message:
+        where, message = f"{where}; dbt's errors", message.split(DBT_ERRORS, 1)[1].strip()
+    lines = message.splitlines()
+    if len(lines) > 40:
+        lines = ["...", *lines[-40:]]
+    text = Text(f"{where}:\n", style="bold red")
+    text.append_text(Text.from_ansi("\n".join(lines)))  # dbt colours its lines
+    text.append("\nfull log: ", style="bold")
+    text.append(str(log_path))
+    return text
+
+
+def _autocomm_pushes(instance: DagsterInstance) -> list[tuple[str, str, int]]:
+    """(region, file, rows) of each AutoComm push's latest materialization."""
+    from teamster.core.locations import load_definitions
+    from teamster.core.settings import LOCATIONS
+
+    pushed = []
+    for location in LOCATIONS:
+        graph = load_definitions(location).resolve_asset_graph()
+        for key in sorted(graph.materializable_asset_keys):
+            if graph.get(key).group_name != AUTOCOMM_GROUP:
+                continue
+            event = instance.get_latest_materialization_event(key)
+            materialization = event.asset_materialization if event else None
+            if materialization is None:
+                continue
+            for name, value in materialization.metadata.items():
+                if not name.startswith("dagster/"):
+                    pushed.append((location, name, int(value.value)))
+    return pushed
+
+
+def _summary(shown: _DemoProgress, settings, pushes: list[tuple[str, str, int]], seconds: float):
+    """What the demo did: each stage's work and time, the warehouse, the pushes."""
+    stages = Table(
+        "stage",
+        "what",
+        "assets",
+        "checks passed",
+        "checks failed",
+        "time",
+        title="stages",
     )
+    for stage in shown.stages:
+        assets = f"{len(stage.done)}/{stage.total}" if stage.total is not None else ""
+        checks = stage.total is not None
+        failed = len(stage.checks_failed)
+        stages.add_row(
+            stage.where,
+            stage.what,
+            assets,
+            str(stage.checks_passed) if checks else "",
+            (f"[red]{failed}[/]" if failed else "0") if checks else "",
+            f"{stage.seconds or 0:.1f}s",
+        )
+    runs = [s for s in shown.stages if s.total is not None]
+    stages.add_section()
+    stages.add_row(
+        "total",
+        f"{sum(s.runs for s in runs)} runs",
+        f"{sum(len(s.done) for s in runs)}/{sum(s.total or 0 for s in runs)}",
+        str(sum(s.checks_passed for s in runs)),
+        str(sum(len(s.checks_failed) for s in runs)),
+        f"{seconds:.1f}s",
+    )
+    console.print(stages)
     _report(settings)
+    files = Table("region", "file", "rows", title="AutoComm files pushed")
+    for region, name, rows in pushes:
+        files.add_row(region, name, f"{rows:,}")
+    console.print(files)
+    failed = [f"{s.where} {check}" for s in runs for check in s.checks_failed]
+    for line in failed[:20]:
+        console.print(f"[red]check failed:[/] {line}")
+    if len(failed) > 20:
+        console.print(f"[red]... and {len(failed) - 20} more failed checks[/]")
+    command = f"uv run teamster dev --data-dir {shlex.quote(str(settings.data_dir))}"
+    console.print(f"open the UI on this data: [bold]{command}[/]")
     console.print(
-        f"[bold green]done[/] in {time.monotonic() - started:.1f}s; "
-        f"warehouse: {settings.warehouse.path}"
+        f"[bold green]done[/] in {seconds:.1f}s; warehouse: {settings.warehouse.path}",
     )
 
 
 def _report(settings) -> None:
+    """Rows per warehouse dataset: what landed, at a glance."""
     import duckdb
 
     table = Table("dataset", "tables", "rows", title="warehouse")
@@ -273,12 +572,60 @@ def sandbox_fault(
     console.print(f"faults now: {sandbox.faults.read() or 'none'}")
 
 
+@sandbox_app.command("prod-check")
+def sandbox_prod_check(
+    data_dir: Path = DataDir,
+    seed: int = Seed,
+    scale: float = typer.Option(0.05, "--scale", help="Multiplies students."),
+) -> None:
+    """Run TEAMSTER_ENV=prod on BigQuery and GCS emulators against a fresh district.
+
+    Newark (SQL) and Paterson (SFTP) whole, kipptaf's students over every region,
+    Newark's AutoComm push; each figure is compared with the sandbox's own.
+    """
+    from sandbox.cloud import EmulatorUnavailable, emulators
+    from sandbox.prod_run import compare, run_slice
+
+    started = time.monotonic()
+    settings = _use_local(data_dir)
+    sandbox = _sandbox(settings)
+    sandbox.generate(seed=seed, scale=scale)
+    log = settings.data_dir / "logs" / "prod-check.log"
+    log.parent.mkdir(exist_ok=True)
+    console.print(f"prod on emulators in {settings.data_dir}; full output in {log}")
+    try:
+        with sandbox, emulators(settings.data_dir / "cloud") as cloud:
+            console.print(f"emulators: BigQuery {cloud.bigquery}, GCS {cloud.gcs}")
+            report = run_slice(settings, cloud, log=log)
+            found = compare(sandbox, cloud, report)
+    except (EmulatorUnavailable, RuntimeError) as e:
+        console.print(f"[red]{str(e)[-3000:]}[/]")
+        raise typer.Exit(1) from None
+    table = Table("check", "found", "expected", "", title="prod on emulators")
+    for what, (got, expected) in found.items():
+        ok = "[green]ok[/]" if got == expected else "[red]differs[/]"
+        table.add_row(what, str(got), str(expected), ok)
+    console.print(table)
+    console.print(
+        f"{len(report['assets'])} assets in {report['runs']} runs ({report['seconds']}s); "
+        f"total {time.monotonic() - started:.1f}s"
+    )
+    if any(got != expected for got, expected in found.values()):
+        raise typer.Exit(1)
+
+
 DAGSTER_YAML = """\
 # written by `teamster demo` and `teamster dev`: the local instance
 concurrency:
   pools:
     # DuckDB allows one writing process per file: warehouse writers take turns
     default_limit: 1
+# no usage reporting, and no telemetry banner in the demo's output
+telemetry:
+  enabled: false
+# no "Join the Dagster community" dialog over the UI
+nux:
+  enabled: false
 """
 
 

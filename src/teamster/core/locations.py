@@ -8,10 +8,12 @@ per location at a time, crossing locations as the asset graph requires.
 from __future__ import annotations
 
 import importlib
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
-from dagster import AssetKey, BackfillPolicy, DagsterInstance, Definitions
+from dagster import AssetKey, BackfillPolicy, DagsterInstance, Definitions, EventLogEntry
 
 from teamster.core.settings import LOCATIONS
 
@@ -73,10 +75,18 @@ def materialize_all(
     locations: tuple[str, ...] = LOCATIONS,
     on_stage: Callable[[str, int], None] | None = None,
     quiet: bool = False,
+    only: set[AssetKey] | None = None,
+    on_run: Callable[[str, list[str], str | None], None] | None = None,
+    on_event: Callable[[str, EventLogEntry], None] | None = None,
 ) -> list[Stage]:
     """Materialize every asset (every partition) of ``locations``; raises on a failed run.
 
-    ``quiet`` keeps Dagster's console log to warnings and errors.
+    ``quiet`` keeps Dagster's console log to warnings and errors. ``only`` narrows the
+    run to those keys and their ancestors in any of ``locations``. For a progress
+    display: ``on_stage`` gets each stage's location and asset count; ``on_run`` each
+    run's location, systems (``run_systems``) and partition (or range), before it
+    starts; ``on_event`` each event of the run (materializations, check evaluations,
+    step failures) as Dagster stores it.
     """
     run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}} if quiet else None
     defs = {loc: load_definitions(loc) for loc in locations}
@@ -86,6 +96,10 @@ def materialize_all(
         graphs[loc] = {
             key: set(graph.get(key).parent_keys) for key in graph.materializable_asset_keys
         }
+    if only is not None:
+        parents = {key: deps for graph in graphs.values() for key, deps in graph.items()}
+        wanted = _ancestors(only, parents)
+        graphs = {loc: {k: v for k, v in g.items() if k in wanted} for loc, g in graphs.items()}
     stages = []
     for location, keys in plan_stages(graphs):
         if on_stage:
@@ -94,15 +108,48 @@ def materialize_all(
         graph = resolved[location]
         for kind, selection in _phases(graph, graphs[location], keys):
             for partition_key, tags in _partition_runs(kind, instance):
+                # a run id chosen here lets a listener see the run's events while it runs
+                run_id = str(uuid.uuid4())
+                if on_event:
+                    instance.add_event_listener(run_id, partial(on_event, location))
+                if on_run:
+                    partitions = _partitions(partition_key, tags)
+                    on_run(location, run_systems(graph, selection), partitions)
                 result = job.execute_in_process(
                     instance=instance,
                     asset_selection=sorted(selection),
                     partition_key=partition_key,
                     tags=tags,
                     run_config=run_config,
+                    run_id=run_id,
                 )
                 stages.append(Stage(location, frozenset(selection), result.run_id))
     return stages
+
+
+def run_systems(graph, keys: set[AssetKey]) -> list[str]:
+    """What a run works on, for people: ``dbt`` for dbt models, else each asset's group
+    (the system it reads or writes, e.g. ``powerschool_sis``); sources first."""
+    found = {"dbt" if "dbt" in graph.get(k).kinds else graph.get(k).group_name for k in keys}
+    return sorted(found, key=lambda name: (name == "dbt", name))
+
+
+def _partitions(partition_key: str | None, tags: Mapping[str, str] | None) -> str | None:
+    if partition_key is not None:
+        return partition_key
+    if tags and RANGE_START_TAG in tags:
+        return f"{tags[RANGE_START_TAG]}..{tags[RANGE_END_TAG]}"
+    return None
+
+
+def _ancestors(keys: set[AssetKey], parents: Mapping[AssetKey, set[AssetKey]]) -> set[AssetKey]:
+    found, todo = set(), list(keys)
+    while todo:
+        key = todo.pop()
+        if key not in found and key in parents:
+            found.add(key)
+            todo.extend(parents[key])
+    return found
 
 
 def _phases(graph, parents: Mapping[AssetKey, set[AssetKey]], keys: set[AssetKey]):

@@ -1,0 +1,187 @@
+"""Any data dir works, as root or not, and keeps its mode (issue 12).
+
+PostgreSQL refuses to run as root, so under root the SIS clusters run as `nobody`, who
+cannot enter the private (0700) folder `mktemp -d` makes. These tests run the sandbox
+on such a folder, as the current user (root in CI and containers), and check that it
+works and that nothing in the folder was opened up for it.
+"""
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+from sandbox import postgres
+from sandbox.district import SQL_REGIONS, sis_host
+from support import free_port_base, make_data_dir
+from teamster.core.settings import SSHSettings
+from teamster.core.ssh import SSHConnection
+
+AS_ROOT = os.geteuid() == 0
+
+
+def _teamster(*args: str, data_dir: Path, port_base: int) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "teamster"
+    env = {**os.environ, "TEAMSTER_SANDBOX_PORT_BASE": str(port_base)}
+    return subprocess.run(
+        [str(exe), "sandbox", *args, "--data-dir", str(data_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _students_through_bastion(root: Path, bastion_port: int, region: str) -> int:
+    settings = SSHSettings(
+        host="127.0.0.1",
+        port=bastion_port,
+        username="teamster",
+        known_hosts=root / "known_hosts",
+        private_key_file=root / "secrets" / "ssh_client_key",
+    )
+    password = (root / "secrets" / f"{region}_sis_password").read_text().strip()
+    with SSHConnection(settings, attempts=1) as ssh:
+        port = ssh.forward(sis_host(region), 5432)
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=port,
+            user="psnavigator",
+            dbname="powerschool",
+            password=password,
+        ) as conn:
+            return conn.execute("select count(*) from students").fetchone()[0]
+
+
+def _readable_by(user: str, paths: list[Path]) -> list[str]:
+    """The paths ``user`` can read (run as that user: the kernel decides, not a mode)."""
+    script = 'while IFS= read -r p; do [ -r "$p" ] && printf "%s\\n" "$p"; done; true'
+    result = subprocess.run(
+        ["sh", "-c", script],
+        input="".join(f"{p}\n" for p in paths),
+        user=user,
+        cwd="/",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.splitlines()
+
+
+def _everything_under(folder: Path) -> list[Path]:
+    found = [folder]
+    for dirpath, dirnames, filenames in os.walk(folder):
+        found += [Path(dirpath) / name for name in dirnames + filenames]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, not merely unreaped (containers whose pid 1 reaps nothing keep zombies)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return not postgres._zombie(pid)
+
+
+def _cleanup(data_dir: Path) -> None:
+    shutil.rmtree(data_dir, ignore_errors=True)
+    if AS_ROOT:  # its clusters live outside it: remove them now, not at the next create
+        postgres.prune_orphans(postgres.cluster_base("nobody"))
+
+
+def test_sandbox_up_on_a_private_data_dir_keeps_it_private():
+    data_dir, base = make_data_dir("teamster-private-"), free_port_base()
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700  # what mktemp -d makes
+    root = data_dir / "sandbox"
+    try:
+        up = _teamster("up", "--scale", "0.02", data_dir=data_dir, port_base=base)
+        try:
+            assert up.returncode == 0, up.stdout + up.stderr
+            run = json.loads((root / "run.json").read_text())
+            truth = json.loads((root / "truth.json").read_text())
+            students = truth["tables_by_region"]["kippnewark"]["students"]
+            assert _students_through_bastion(root, run["bastion"], "kippnewark") == students
+            # another process writes into the daemon's clusters (it finds them too)
+            advance = _teamster("advance", "--days", "1", data_dir=data_dir, port_base=base)
+            assert advance.returncode == 0, advance.stdout + advance.stderr
+            after = json.loads((root / "truth.json").read_text())
+            assert (
+                _students_through_bastion(root, run["bastion"], "kippnewark")
+                == after["tables_by_region"]["kippnewark"]["students"]
+            )
+        finally:
+            down = _teamster("down", data_dir=data_dir, port_base=base)
+        assert down.returncode == 0 and "stopped" in down.stdout, down.stdout + down.stderr
+        # `down` returns once run.json is gone; the daemon then stops its clusters
+        deadline = time.monotonic() + 60
+        while _alive(run["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        clusters = [
+            postgres.SISDatabase(root / "sis" / region, "").pgdata for region in SQL_REGIONS
+        ]
+        assert [c for c in clusters if postgres._server_pid(c) is not None] == []
+
+        assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+        secrets = list((root / "secrets").iterdir())
+        assert secrets and stat.S_IMODE((root / "secrets").stat().st_mode) == 0o700
+        for path in secrets:
+            if not path.name.endswith(".pub"):
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        everything = _everything_under(data_dir)
+        writable = [p for p in everything if p.lstat().st_mode & stat.S_IWOTH]
+        assert writable == []
+        if AS_ROOT:
+            # the server's own user, and so any other, reads nothing in the data dir; a
+            # world-readable file elsewhere shows the check sees what it should
+            control = Path(tempfile.mkdtemp(prefix="teamster-control-"))
+            try:
+                control.chmod(0o755)
+                (control / "open").write_text("x")
+                (control / "open").chmod(0o644)
+                readable = _readable_by("nobody", [*everything, control / "open"])
+            finally:
+                shutil.rmtree(control)
+            assert readable == [str(control / "open")]
+    finally:
+        _cleanup(data_dir)
+
+
+def test_a_new_cluster_replaces_a_stale_one_and_those_of_deleted_data_dirs():
+    """A killed run leaves its server running and its cluster behind; regenerating stops
+    and replaces it, and a deleted data dir's cluster goes with the next one created."""
+    first, second = make_data_dir("teamster-stale-"), make_data_dir("teamster-next-")
+    try:
+        killed = postgres.SISDatabase(first / "sandbox" / "sis" / "kippnewark", "pw-one")
+        killed.create()
+        killed.start()
+        leftover = postgres._server_pid(killed.pgdata)
+        assert leftover is not None  # never stopped: as if its process was killed
+
+        again = postgres.SISDatabase(first / "sandbox" / "sis" / "kippnewark", "pw-two")
+        again.create()
+        assert postgres._server_pid(again.pgdata) is None
+        assert not _alive(leftover), "the leftover server still runs"
+        again.start()
+        try:
+            again.replace_all({"students": [], "schools": []})
+            assert again.count("students") == 0  # the new password logs in
+        finally:
+            again.stop()
+        stale = again.pgdata
+        assert stale.is_dir()
+
+        shutil.rmtree(first)
+        postgres.SISDatabase(second / "sandbox" / "sis" / "kippnewark", "pw-three").create()
+        assert not stale.exists()
+        assert stat.S_IMODE(second.stat().st_mode) == 0o700
+    finally:
+        _cleanup(first)
+        _cleanup(second)
