@@ -18,6 +18,7 @@ any cluster is created. Otherwise a cluster lives in the data dir, as ``pgdata``
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import os
@@ -35,7 +36,7 @@ from sandbox.sis import TABLES
 _PGSERVER = importlib.util.find_spec("pgserver")
 if _PGSERVER is None or not _PGSERVER.submodule_search_locations:
     raise ImportError("the sandbox needs the pgserver wheel (PostgreSQL binaries)")
-PG_BIN = Path(_PGSERVER.submodule_search_locations[0]) / "pginstall" / "bin"
+_PGINSTALL = Path(_PGSERVER.submodule_search_locations[0]) / "pginstall"
 DATABASE = "powerschool"
 USER = "psnavigator"  # PowerSchool's read-only reporting account name
 POINTER = "pgdata_path"  # in a region's folder: where its cluster is
@@ -74,6 +75,52 @@ def cluster_base(user: str) -> Path:
     if stat.S_IMODE(info.st_mode) != 0o711:
         base.chmod(0o711)
     return base
+
+
+@functools.cache
+def pg_bin() -> Path:
+    """The folder of PostgreSQL's programs, where the server user can run them.
+
+    They come with the pgserver wheel, inside the project's venv. As root the server
+    runs as ``nobody``, who cannot run them when the venv sits under a private folder
+    (a clone in a ``mktemp -d`` dir): then the wheel's PostgreSQL is copied once, per
+    wheel, into the folder of clusters (0711, so ``nobody`` can reach it and not list it).
+    """
+    bin_dir = _PGINSTALL / "bin"
+    user = _server_user()
+    if user is None or _runs_as(user, bin_dir / "pg_ctl"):
+        return bin_dir
+    stamp = hashlib.sha256(
+        f"{_PGINSTALL.resolve()}:{(bin_dir / 'postgres').stat().st_mtime_ns}".encode()
+    ).hexdigest()[:16]
+    copy = cluster_base(user) / f"pgserver-{stamp}"
+    if not copy.exists():
+        # the wheel's layout, kept: the programs find their libraries through the RPATH
+        # $ORIGIN/../../../pgserver.libs, beside the package
+        staging = copy.with_name(f".{copy.name}.{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        shutil.copytree(_PGINSTALL, staging / "pgserver" / "pginstall", symlinks=True)
+        libs = _PGINSTALL.parents[1] / "pgserver.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, staging / "pgserver.libs", symlinks=True)
+        for folder, _, _ in os.walk(staging):
+            os.chmod(folder, 0o755)  # readable programs and libraries, in a 0711 parent
+        try:
+            staging.rename(copy)
+        except OSError:  # another process copied it first
+            shutil.rmtree(staging, ignore_errors=True)
+    return copy / "pgserver" / "pginstall" / "bin"
+
+
+def _runs_as(user: str, program: Path) -> bool:
+    try:
+        done = subprocess.run(
+            [str(program), "--version"], user=user, capture_output=True, cwd="/", timeout=30
+        )
+    except (PermissionError, OSError):
+        return False
+    return done.returncode == 0
 
 
 def _server_pid(pgdata: Path) -> int | None:
@@ -183,7 +230,7 @@ class SISDatabase:
             # it may stop by itself meanwhile: removing the folder is what matters
             with contextlib.suppress(RuntimeError):
                 self._run(
-                    [str(PG_BIN / "pg_ctl"), "-D", str(pgdata), "-m", "immediate", "-w", "stop"],
+                    [str(pg_bin() / "pg_ctl"), "-D", str(pgdata), "-m", "immediate", "-w", "stop"],
                     pgdata,
                 )
         shutil.rmtree(pgdata, ignore_errors=True)
@@ -220,7 +267,7 @@ class SISDatabase:
         try:
             self._run(
                 [
-                    str(PG_BIN / "initdb"),
+                    str(pg_bin() / "initdb"),
                     "-D",
                     str(pgdata),
                     "-U",
@@ -247,7 +294,7 @@ class SISDatabase:
             f"-c listen_addresses='' -k {self.socket_dir} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off"
         )
-        pg_ctl = str(PG_BIN / "pg_ctl")
+        pg_ctl = str(pg_bin() / "pg_ctl")
         pgdata = self.pgdata
         log = str(pgdata / "server.log")  # in the cluster: the server user writes it
         try:
@@ -289,7 +336,7 @@ class SISDatabase:
             return
         (self.root / "socket_dir").unlink(missing_ok=True)
         pgdata = self._serving or self.pgdata
-        self._run([str(PG_BIN / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"], pgdata)
+        self._run([str(pg_bin() / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"], pgdata)
         shutil.rmtree(self.socket_dir, ignore_errors=True)
         self.socket_dir = None
         self._serving = None

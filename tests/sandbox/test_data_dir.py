@@ -185,3 +185,32 @@ def test_a_new_cluster_replaces_a_stale_one_and_those_of_deleted_data_dirs():
     finally:
         _cleanup(first)
         _cleanup(second)
+
+
+def test_postgres_programs_under_a_private_folder_are_copied_where_nobody_can_run_them(
+    monkeypatch,
+):
+    """A clone (and its venv) in a `mktemp -d` folder: `nobody` cannot run the wheel's
+    PostgreSQL there, so the sandbox runs a copy beside the clusters."""
+    if not AS_ROOT:
+        assert postgres.pg_bin() == postgres._PGINSTALL / "bin"  # nothing to copy
+        return
+    private = Path(tempfile.mkdtemp())  # 0700, like the clone CI and containers make
+    found = None
+    try:
+        site = private / "site-packages"
+        shutil.copytree(postgres._PGINSTALL.parent, site / "pgserver", symlinks=True)
+        libs = postgres._PGINSTALL.parents[1] / "pgserver.libs"
+        shutil.copytree(libs, site / "pgserver.libs", symlinks=True)
+        monkeypatch.setattr(postgres, "_PGINSTALL", site / "pgserver" / "pginstall")
+        postgres.pg_bin.cache_clear()
+        assert not postgres._runs_as("nobody", site / "pgserver" / "pginstall" / "bin" / "pg_ctl")
+        found = postgres.pg_bin()
+        assert not found.is_relative_to(private)
+        assert postgres._runs_as("nobody", found / "pg_ctl")
+        assert postgres._runs_as("nobody", found / "initdb")
+    finally:
+        postgres.pg_bin.cache_clear()
+        shutil.rmtree(private, ignore_errors=True)
+        if found is not None:  # this copy is of a wheel nobody else uses
+            shutil.rmtree(found.parents[2], ignore_errors=True)
