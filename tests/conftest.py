@@ -89,7 +89,9 @@ def kipptaf_manifest() -> Manifest:
 
 
 def _compile(name: str, work: Path) -> Manifest:
-    env = {"TEAMSTER_DBT_TARGET": "local", "TEAMSTER_DUCKDB_PATH": str(work / name / "wh.duckdb")}
+    # the file's stem names the database in compiled SQL: support.staging_error expects it
+    warehouse = work / name / "warehouse.duckdb"
+    env = {"TEAMSTER_DBT_TARGET": "local", "TEAMSTER_DUCKDB_PATH": str(warehouse)}
     # render only: no warehouse connection, so compiles can run side by side
     return compile_project(name, work, env, ["--no-populate-cache"])
 
