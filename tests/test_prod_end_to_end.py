@@ -26,6 +26,7 @@ def test_prod_slice_on_emulators(sandbox, settings, cloud, tmp_path):
     found = compare(sandbox, cloud, report)
     mismatched = {what: pair for what, pair in found.items() if pair[0] != pair[1]}
     assert not mismatched, mismatched
-    # the partition replaced twice held a real share of the table, the same both times
+    # the partition replaced twice held rows (all of them, if the district's attendance
+    # is all in the newest fiscal year), the same both times
     again = report["again"]
-    assert 0 < again["landed"][0] == again["landed"][1] < again["rows"][0]
+    assert 0 < again["landed"][0] == again["landed"][1] <= again["rows"][0]
