@@ -1,6 +1,9 @@
 """Helpers shared by fixtures and tests."""
 
+import os
 import socket
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -121,3 +124,43 @@ def compile_project(name: str, work: Path, env: dict[str, str], extra: list[str]
     args += ["--log-path", str(work / name / "logs"), "--quiet", *extra]
     run_dbt(args, work, {**os.environ, **env}, name)
     return json.loads((target / "manifest.json").read_text())
+
+
+def teamster_sandbox(
+    *args: str, data_dir: Path, port_base: int, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """`teamster sandbox ARGS --data-dir DATA_DIR` as a user runs it, on ``port_base``."""
+    exe = Path(sys.executable).parent / "teamster"
+    env = {**os.environ, "TEAMSTER_SANDBOX_PORT_BASE": str(port_base)}
+    return subprocess.run(
+        [str(exe), "sandbox", *args, "--data-dir", str(data_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def sis_query(root: Path, bastion_port: int, region: str, sql: str) -> list[tuple]:
+    """``sql`` on a region's SIS database, the one way in: through the sandbox's bastion
+    (``root`` is the sandbox folder of a data dir, holding its host keys and secrets)."""
+    import psycopg
+
+    from sandbox.district import sis_host
+    from teamster.core.settings import SSHSettings
+    from teamster.core.ssh import SSHConnection
+
+    settings = SSHSettings(
+        host="127.0.0.1",
+        port=bastion_port,
+        username="teamster",
+        known_hosts=root / "known_hosts",
+        private_key_file=root / "secrets" / "ssh_client_key",
+    )
+    password = (root / "secrets" / f"{region}_sis_password").read_text().strip()
+    with SSHConnection(settings, attempts=1) as ssh:
+        port = ssh.forward(sis_host(region), 5432)
+        with psycopg.connect(
+            host="127.0.0.1", port=port, user="psnavigator", dbname="powerschool", password=password
+        ) as conn:
+            return conn.execute(sql).fetchall()

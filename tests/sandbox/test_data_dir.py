@@ -11,53 +11,19 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import psycopg
-
 from sandbox import postgres
-from sandbox.district import SQL_REGIONS, sis_host
-from support import free_port_base, make_data_dir
-from teamster.core.settings import SSHSettings
-from teamster.core.ssh import SSHConnection
+from sandbox.district import SQL_REGIONS
+from support import free_port_base, make_data_dir, sis_query, teamster_sandbox
 
 AS_ROOT = os.geteuid() == 0
 
 
-def _teamster(*args: str, data_dir: Path, port_base: int) -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).parent / "teamster"
-    env = {**os.environ, "TEAMSTER_SANDBOX_PORT_BASE": str(port_base)}
-    return subprocess.run(
-        [str(exe), "sandbox", *args, "--data-dir", str(data_dir)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def _students_through_bastion(root: Path, bastion_port: int, region: str) -> int:
-    settings = SSHSettings(
-        host="127.0.0.1",
-        port=bastion_port,
-        username="teamster",
-        known_hosts=root / "known_hosts",
-        private_key_file=root / "secrets" / "ssh_client_key",
-    )
-    password = (root / "secrets" / f"{region}_sis_password").read_text().strip()
-    with SSHConnection(settings, attempts=1) as ssh:
-        port = ssh.forward(sis_host(region), 5432)
-        with psycopg.connect(
-            host="127.0.0.1",
-            port=port,
-            user="psnavigator",
-            dbname="powerschool",
-            password=password,
-        ) as conn:
-            return conn.execute("select count(*) from students").fetchone()[0]
+    return sis_query(root, bastion_port, region, "select count(*) from students")[0][0]
 
 
 def _readable_by(user: str, paths: list[Path]) -> list[str]:
@@ -102,7 +68,7 @@ def test_sandbox_up_on_a_private_data_dir_keeps_it_private():
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700  # what mktemp -d makes
     root = data_dir / "sandbox"
     try:
-        up = _teamster("up", "--scale", "0.02", data_dir=data_dir, port_base=base)
+        up = teamster_sandbox("up", "--scale", "0.02", data_dir=data_dir, port_base=base)
         try:
             assert up.returncode == 0, up.stdout + up.stderr
             run = json.loads((root / "run.json").read_text())
@@ -110,7 +76,7 @@ def test_sandbox_up_on_a_private_data_dir_keeps_it_private():
             students = truth["tables_by_region"]["kippnewark"]["students"]
             assert _students_through_bastion(root, run["bastion"], "kippnewark") == students
             # another process writes into the daemon's clusters (it finds them too)
-            advance = _teamster("advance", "--days", "1", data_dir=data_dir, port_base=base)
+            advance = teamster_sandbox("advance", "--days", "1", data_dir=data_dir, port_base=base)
             assert advance.returncode == 0, advance.stdout + advance.stderr
             after = json.loads((root / "truth.json").read_text())
             assert (
@@ -118,7 +84,7 @@ def test_sandbox_up_on_a_private_data_dir_keeps_it_private():
                 == after["tables_by_region"]["kippnewark"]["students"]
             )
         finally:
-            down = _teamster("down", data_dir=data_dir, port_base=base)
+            down = teamster_sandbox("down", data_dir=data_dir, port_base=base)
         assert down.returncode == 0 and "stopped" in down.stdout, down.stdout + down.stderr
         # `down` returns once run.json is gone; the daemon then stops its clusters
         deadline = time.monotonic() + 60

@@ -13,8 +13,8 @@ import paramiko
 import psycopg
 import pytest
 
-from sandbox.district import SFTP_SERVERS, Sandbox, ports_from_base, sis_host
-from support import free_port_base, make_data_dir
+from sandbox.district import SFTP_SERVERS, Sandbox, ports_from_base
+from support import free_port_base, make_data_dir, sis_query
 from teamster.core.settings import SSHSettings
 from teamster.core.ssh import SSHConnection, SSHError
 from teamster.libraries.powerschool.sis.sftp import DropFileError, read_drop
@@ -45,16 +45,7 @@ def _bastion(box) -> SSHSettings:
 
 
 def _sis_query(box, region, sql):
-    with SSHConnection(_bastion(box), attempts=1) as ssh:
-        port = ssh.forward(sis_host(region), 5432)
-        with psycopg.connect(
-            host="127.0.0.1",
-            port=port,
-            user="psnavigator",
-            dbname="powerschool",
-            password=_secret(box, f"{region}_sis_password"),
-        ) as conn:
-            return conn.execute(sql).fetchall()
+    return sis_query(box.root, box.ports.bastion, region, sql)
 
 
 def _paramiko(box, server, user, password) -> paramiko.SFTPClient:

@@ -1,24 +1,12 @@
 """`teamster sandbox up|status|advance|down` as a user runs them."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-from support import free_port_base, make_data_dir
+from support import free_port_base, make_data_dir, teamster_sandbox
 
 
 def _teamster(*args, data_dir, port_base):
-    exe = Path(sys.executable).parent / "teamster"
-    env = {**os.environ, "TEAMSTER_SANDBOX_PORT_BASE": str(port_base)}
-    return subprocess.run(
-        [str(exe), "sandbox", *args, "--data-dir", str(data_dir)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return teamster_sandbox(*args, data_dir=data_dir, port_base=port_base, timeout=180)
 
 
 def test_sandbox_lifecycle():

@@ -286,16 +286,21 @@ def test_a_revoked_token_is_renewed_once_then_refused_clearly(google, sandbox, t
     assert len(google.grants) == 3  # one renewal per refusal, not a loop
 
 
-def test_a_refused_grant_names_the_account_and_never_the_key(google, sandbox, tmp_path, caplog):
-    caplog.set_level(logging.DEBUG)
-    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    key_file = _key_file(tmp_path, google, key=stranger)  # a key Google does not know
+def _refused_export(google, key_file: Path) -> str:
+    """The message of the GoogleSheetsError an export with ``key_file`` raises."""
     with (
         pytest.raises(GoogleSheetsError) as info,
         _sheets(google, key_file, _port(google)).connect() as s,
     ):
         s.export_csv("1networkgoals")
-    message = str(info.value)
+    return str(info.value)
+
+
+def test_a_refused_grant_names_the_account_and_never_the_key(google, sandbox, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_file = _key_file(tmp_path, google, key=stranger)  # a key Google does not know
+    message = _refused_export(google, key_file)
     assert f"Google refused a token to service account {ACCOUNT} ({key_file})" in message
     assert "invalid_grant" in message and "Invalid JWT Signature" in message
     assert google.sheet_requests == []  # no request goes out without a token
@@ -313,12 +318,7 @@ def test_a_broken_key_file_is_named_and_its_material_stays_out(google, tmp_path)
     for broken in (key_file, tmp_path / "mounted.pem"):
         if broken.suffix == ".pem":  # the PEM mounted where the JSON key belongs
             broken.write_text(info["private_key"])
-        with (
-            pytest.raises(GoogleSheetsError) as error,
-            _sheets(google, broken, _port(google)).connect() as s,
-        ):
-            s.export_csv("1networkgoals")
-        message = str(error.value)
+        message = _refused_export(google, broken)
         assert f"{broken} is not a service-account key file" in message
         assert not [line for line in _key_lines(key_file) if line in message], message
     assert google.grants == [] and google.sheet_requests == []
@@ -329,11 +329,6 @@ def test_an_unreachable_token_endpoint_is_a_clear_error(google, tmp_path):
     info = json.loads(key_file.read_text())
     info["token_uri"] = f"http://127.0.0.1:{_closed_port()}/token"
     key_file.write_text(json.dumps(info))
-    with (
-        pytest.raises(GoogleSheetsError) as error,
-        _sheets(google, key_file, _port(google)).connect() as s,
-    ):
-        s.export_csv("1networkgoals")
-    message = str(error.value)
+    message = _refused_export(google, key_file)
     assert f"cannot reach Google's token endpoint for service account {ACCOUNT}" in message
     assert not [line for line in _key_lines(key_file) if line in message]
