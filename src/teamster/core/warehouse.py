@@ -91,6 +91,7 @@ class BigQueryWarehouse:
     def __init__(self, settings: BigQuerySettings):
         self.settings = settings
         self._client = None
+        self._datasets: set[str] = set()  # known to exist: one API call each, not per load
 
     @property
     def client(self):
@@ -113,7 +114,9 @@ class BigQueryWarehouse:
         """Swap in the landed file's rows; returns the row count landed."""
         from google.cloud import bigquery
 
-        self.client.create_dataset(f"{self.settings.project}.{dataset}", exists_ok=True)
+        if dataset not in self._datasets:
+            self.client.create_dataset(f"{self.settings.project}.{dataset}", exists_ok=True)
+            self._datasets.add(dataset)
         target = self._ref(dataset, table)
         if landed.partition is None:
             self._load(landed.uri, target)
