@@ -1,17 +1,22 @@
 """End to end: `teamster demo` as a user runs it, checked against the sandbox's truth."""
 
+import contextlib
 import io
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from functools import partial
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from dagster import (
     AssetCheckResult,
@@ -28,6 +33,8 @@ from support import free_port_base, make_data_dir
 from teamster.cli import _DemoProgress, _failure_text
 
 SQL_REGIONS = ("kippnewark", "kippcamden", "kippmiami")
+# the tags of runs a sensor, a schedule or automation asked for: the day-one catch-up
+CATCH_UP_TAGS = {"dagster/sensor_name", "dagster/schedule_name"}
 # what Dagster and dbt print themselves; the demo keeps all of it in its log
 NOISE = (
     "Telemetry",
@@ -39,7 +46,7 @@ NOISE = (
 )
 
 
-def _demo(data_dir: Path, port_base: int) -> subprocess.CompletedProcess:
+def _demo_command(data_dir: Path, port_base: int) -> tuple[list[str], dict[str, str]]:
     teamster = Path(sys.executable).parent / "teamster"
     env = {
         **os.environ,
@@ -52,13 +59,79 @@ def _demo(data_dir: Path, port_base: int) -> subprocess.CompletedProcess:
     }
     env.pop("TEAMSTER_DATA_DIR", None)
     env.pop("DAGSTER_DISABLE_TELEMETRY", None)
-    return subprocess.run(
-        [str(teamster), "demo", "--data-dir", str(data_dir), "--seed", "7", "--scale", "0.05"],
+    args = [str(teamster), "demo", "--data-dir", str(data_dir), "--seed", "7", "--scale", "0.05"]
+    return args, env
+
+
+def _demo(data_dir: Path, port_base: int) -> subprocess.CompletedProcess:
+    args, env = _demo_command(data_dir, port_base)
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=900)
+
+
+def _interrupted_demo(data_dir: Path, port_base: int) -> subprocess.CompletedProcess:
+    """The demo again on the same data dir, stopped with Ctrl-C (SIGINT to its whole
+    process group, as a terminal sends it) while it replaces landed files."""
+    args, env = _demo_command(data_dir, port_base)
+    started = time.time()
+    process = subprocess.Popen(
+        args,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=900,
+        start_new_session=True,
     )
+    deadline = time.monotonic() + 600
+    while process.poll() is None and time.monotonic() < deadline:
+        if len(_written_since(data_dir / "landing", started)) >= 8:
+            break
+        time.sleep(0.1)
+    assert process.poll() is None, "the demo ended before it could be interrupted"
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=300)
+    return subprocess.CompletedProcess(args, process.returncode, out, err)
+
+
+def _written_since(root: Path, since: float) -> list[Path]:
+    found = []
+    for path in root.rglob("*.parquet"):
+        with contextlib.suppress(FileNotFoundError):  # replaced while we looked
+            if path.stat().st_mtime > since:
+                found.append(path)
+    return found
+
+
+def _nothing_left_behind(data_dir: Path, port_base: int) -> None:
+    """After Ctrl-C: no server of the district runs, no file is half-written where a
+    reader sees it, and every table of the warehouse reads whole."""
+    from sandbox import postgres
+    from sandbox.district import Sandbox, ports_from_base
+
+    ports = ports_from_base(port_base)
+    for port in [ports.bastion, *ports.sftp.values(), *ports.http.values()]:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    box = Sandbox(data_dir, ports)
+    for region in SQL_REGIONS:
+        assert postgres._server_pid(box._database(region).pgdata) is None, region
+    partial = [
+        p
+        for root in (data_dir / "landing", data_dir / "sandbox" / "sftp")
+        for p in root.rglob("*")
+        if p.name.endswith((".tmp", ".part")) or p.name.startswith(".data.")
+    ]
+    assert partial == []
+    for path in (data_dir / "landing").rglob("*.parquet"):
+        pq.read_metadata(path)  # a truncated file has no footer and raises
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE'"
+        ).fetchall()
+        assert tables
+        for schema, name in tables:
+            assert "__dbt_tmp" not in name and not name.startswith("__load_"), name
+            con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
 
 
 def _counts(data_dir: Path) -> dict[str, int]:
@@ -149,22 +222,51 @@ def _console(out: str, err: str, data_dir: Path, truth: dict) -> None:
 
     with DagsterInstance.from_config(str(data_dir / "dagster")) as instance:
         runs = instance.get_runs()
+        day_runs = [r for r in runs if set(r.tags) & CATCH_UP_TAGS]
+        full_runs = [r for r in runs if not set(r.tags) & CATCH_UP_TAGS]
+
+        def events(of_runs, kind):
+            return [e for run in of_runs for e in instance.all_logs(run.run_id, of_type=kind)]
+
         checks = [
             e.dagster_event.event_specific_data.passed
-            for run in runs
-            for e in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+            for e in events(full_runs, DagsterEventType.ASSET_CHECK_EVALUATION)
         ]
         materialized = {
             e.dagster_event.asset_key
-            for run in runs
-            for e in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+            for e in events(full_runs, DagsterEventType.ASSET_MATERIALIZATION)
         }
-    total = re.search(r"│ total +│ (\d+) runs +│ (\d+)/(\d+) +│ (\d+) +│ (\d+) +│ [\d.]+s +│", out)
+        day_materialized = {
+            e.dagster_event.asset_key
+            for e in events(day_runs, DagsterEventType.ASSET_MATERIALIZATION)
+        }
+    total = re.search(
+        r"│ full load +│ (\d+) runs +│ (\d+)/(\d+) +│ (\d+) +│ (\d+) +│ [\d.]+s +│", out
+    )
     assert total, out[-3000:]
-    assert int(total[1]) == len(runs)
+    assert int(total[1]) == len(full_runs)
     assert int(total[2]) == int(total[3]) == len(materialized)
     assert (int(total[4]), int(total[5])) == (checks.count(True), checks.count(False))
     assert checks.count(True) > 0
+
+    day = re.search(r"^day-one catch-up: (\d+) runs, (\d+) assets, [\d.]+s; \d+% of", out, re.M)
+    assert day, out[-3000:]
+    assert (int(day[1]), int(day[2])) == (len(day_runs), len(day_materialized))
+    asked = {r.tags.get("dagster/sensor_name") or r.tags["dagster/schedule_name"] for r in day_runs}
+    # the SIS probes found the new school day in every SQL region, the nightly
+    # schedules reloaded what has no change stamp, and automation rebuilt downstream
+    # in every location, up to each region's AutoComm push
+    for region in SQL_REGIONS:
+        assert {
+            f"{region}__powerschool_sis__changes",
+            f"{region}__powerschool_sis__nightly",
+            f"{region}__deanslist__nightly",
+        } <= asked
+    for location in (*SQL_REGIONS, "kipppaterson", "kipptaf"):
+        assert f"{location}_automation" in asked
+    pushes = {k for k in day_materialized if "autocomm" in k.path[-1]}
+    assert len(pushes) == len(SQL_REGIONS), day_materialized
+    assert materialized > day_materialized
 
     assert re.search(r"│ kipptaf +│ +\d+ +│ [\d,]+ +│", out)  # rows per dataset
     pushed = {
@@ -225,9 +327,16 @@ def test_demo_matches_truth_and_reruns_safely():
         f"rpt_tableau__{n}.parquet" for n in ("assessments", "attendance", "enrollment")
     ]
 
+    # Ctrl-C in the middle of a re-run stops everything and loses nothing
+    stopped = _interrupted_demo(data_dir, port_base)
+    assert stopped.returncode == 130, stopped.stdout[-3000:] + stopped.stderr[-3000:]
+    assert "interrupted" in stopped.stdout and "Traceback" not in stopped.stdout
+    _nothing_left_behind(data_dir, port_base)
+
     second = _demo(data_dir, port_base)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert _counts(data_dir) == truth["students_by_region"]
+    assert _network(data_dir) == network
 
 
 def test_a_failing_step_shows_its_own_error_and_the_log_not_a_traceback(tmp_path):

@@ -60,7 +60,8 @@ def _sandbox(settings):
 
 @app.command()
 def demo(data_dir: Path = DataDir, seed: int = Seed, scale: float = Scale) -> None:
-    """Generate a district, serve it, materialize all five code locations, report.
+    """Generate a district, serve it, materialize all five code locations, then move the
+    district a school day on and catch up as production would; report.
 
     The console shows one progress line per stage, then a summary. What Dagster, dbt
     and the servers print goes to <data-dir>/logs/demo.log: the console quotes only
@@ -78,27 +79,38 @@ def demo(data_dir: Path = DataDir, seed: int = Seed, scale: float = Scale) -> No
     with log_path.open("w") as log:
         try:
             with shown, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-                pushes = _run_demo(settings, seed, scale, shown)
+                pushes, day = _run_demo(settings, seed, scale, shown)
         except Exception as error:
             traceback.print_exc(file=log)
             console.print(_failure_text(shown, error, log_path))
             raise typer.Exit(1) from None
+        except BaseException as error:
+            if not _interrupt(type(error)):
+                raise
+            traceback.print_exc(file=log)
+            console.print(
+                "[bold red]interrupted[/]: every server the demo started is stopped; loads "
+                "that had not finished left the previous data in place. Run the same "
+                f"command again to start over. Full log: {log_path}"
+            )
+            raise typer.Exit(130) from None
     _summary(shown, settings, pushes, time.monotonic() - started)
+    _day_summary(shown, *day)
 
 
-def _run_demo(
-    settings, seed: int, scale: float, shown: _DemoProgress
-) -> list[tuple[str, str, int]]:
-    """The demo's stages, reported to ``shown``; returns the AutoComm files pushed."""
+def _run_demo(settings, seed: int, scale: float, shown: _DemoProgress):
+    """The demo's stages, reported to ``shown``; returns the AutoComm files pushed, and
+    the day caught up with and the runs that took."""
     from dagster import DagsterInstance
 
+    from teamster.core.instance import unsynced_sqlite
     from teamster.core.locations import materialize_all
     from teamster.libraries.dbt.project import prepare
 
     projects = ("kippnewark", "kippcamden", "kippmiami", "kipppaterson", "kipptaf")
     shown.start("dbt", "preparing dbt manifests", count=f"0/{len(projects)} projects")
     for done, location in enumerate(projects, 1):
-        prepare(location)
+        prepare(location, warehouse=settings.warehouse.path)
         shown.update(count=f"{done}/{len(projects)} projects")
     shown.finish("dbt manifests ready")
     with contextlib.ExitStack() as stack:
@@ -109,7 +121,9 @@ def _run_demo(
         shown.update("starting its servers on 127.0.0.1", count=f"{students:,} students")
         stack.enter_context(sandbox)
         shown.finish(f"district served: {len(truth['students_by_region'])} regions")
-        instance = stack.enter_context(DagsterInstance.from_config(str(_dagster_home(settings))))
+        home = _dagster_home(settings)
+        stack.enter_context(unsynced_sqlite(home))
+        instance = stack.enter_context(DagsterInstance.from_config(str(home)))
         shown.start("dagster", "loading the five code locations", finished="code locations loaded")
         materialize_all(
             instance,
@@ -119,7 +133,29 @@ def _run_demo(
             on_event=shown.event,
         )
         shown.finish()
-        return _autocomm_pushes(instance)
+        day = _day_one(instance, sandbox, shown)
+        return _autocomm_pushes(instance), day
+
+
+def _day_one(instance: DagsterInstance, sandbox, shown: _DemoProgress):
+    """Move the district a school day on and catch up as production would: the change
+    sensors and schedules decide what to load, automation what to rebuild."""
+    import datetime as dt
+
+    from teamster.core.catch_up import catch_up, record_baseline
+    from teamster.core.locations import Launcher
+
+    shown.start("day one", "noting where automation stands after the full load", catch_up=True)
+    record_baseline(instance)
+    truth = sandbox.advance(1)
+    day = dt.date.fromisoformat(truth["as_of"])
+    shown.update(f"district moved to {day}; sensors and schedules tick", count="0 assets")
+    launcher = Launcher(instance, quiet=True, on_run=shown.run, on_event=shown.event)
+    started = time.monotonic()
+    launched = catch_up(instance, day, launcher=launcher)
+    seconds = time.monotonic() - started
+    shown.finish(f"caught up with {day}: {len(launched)} runs")
+    return day, launched, seconds
 
 
 # how the progress and the summary name what a run works on (asset groups, and dbt)
@@ -162,6 +198,7 @@ class _Stage:
     what: str = ""
     started: float = field(default_factory=time.monotonic)
     seconds: float | None = None
+    catch_up: bool = False
 
 
 class _DemoProgress:
@@ -201,7 +238,7 @@ class _DemoProgress:
         if kind is None:
             self.finish()
         else:
-            self.fail("interrupted" if issubclass(kind, KeyboardInterrupt) else "failed")
+            self.fail("interrupted" if _interrupt(kind) else "failed")
         self.progress.stop()
 
     def start(
@@ -211,11 +248,15 @@ class _DemoProgress:
         count: str = "",
         total: int | None = None,
         finished: str | None = None,
+        catch_up: bool = False,
     ) -> None:
         """A new line (ending the current one); ``finished`` is its text once done."""
         self.finish()
-        task = self.progress.add_task(description, total=total or 1, where=where, count=count)
-        self.open = _Stage(where, task, total, finished=finished)
+        # a stage whose size is not known up front (the catch-up) has no total: rich
+        # would otherwise stop its clock once the count passes one
+        size = total or (None if catch_up else 1)
+        task = self.progress.add_task(description, total=size, where=where, count=count)
+        self.open = _Stage(where, task, total, finished=finished, catch_up=catch_up)
         self.stages.append(self.open)
 
     def update(self, description: str | None = None, count: str | None = None) -> None:
@@ -232,7 +273,8 @@ class _DemoProgress:
             systems = ", ".join(_system_name(s) for s in stage.systems)
             description = stage.finished or systems or "done"
         stage.what = description
-        self.progress.update(stage.task, description=description, completed=stage.total or 1)
+        done = stage.total or (len(stage.done) if stage.catch_up else 1)
+        self.progress.update(stage.task, description=description, total=done, completed=done)
         self.progress.stop_task(stage.task)
 
     def fail(self, how: str = "failed") -> None:
@@ -255,7 +297,8 @@ class _DemoProgress:
         stage.runs += 1
         stage.systems += [s for s in systems if s not in stage.systems]
         names = ", ".join(_system_name(s) for s in systems)
-        self.update(f"materializing: {names}" + (f" ({partitions})" if partitions else ""))
+        where = "" if location == stage.where else f"{location} "
+        self.update(f"{where}materializing: {names}" + (f" ({partitions})" if partitions else ""))
 
     def event(self, location: str, entry: EventLogEntry) -> None:
         from dagster import DagsterEventType
@@ -265,10 +308,9 @@ class _DemoProgress:
             return
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             stage.done.add(event.asset_key)
+            of = f"/{stage.total}" if stage.total is not None else ""
             self.progress.update(
-                stage.task,
-                completed=len(stage.done),
-                count=f"{len(stage.done)}/{stage.total} assets",
+                stage.task, completed=len(stage.done), count=f"{len(stage.done)}{of} assets"
             )
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             check = event.event_specific_data
@@ -281,6 +323,12 @@ class _DemoProgress:
         elif event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
             self.step_failure = (event.step_key or location, _user_error(error))
+
+
+def _interrupt(kind: type[BaseException]) -> bool:
+    """Ctrl-C, as Python raises it or as Dagster does inside a run's step."""
+    dagster_interrupt = kind.__name__ == "DagsterExecutionInterruptedError"
+    return issubclass(kind, KeyboardInterrupt) or dagster_interrupt
 
 
 def _system_name(system: str) -> str:
@@ -352,8 +400,11 @@ def _summary(shown: _DemoProgress, settings, pushes: list[tuple[str, str, int]],
         title="stages",
     )
     for stage in shown.stages:
-        assets = f"{len(stage.done)}/{stage.total}" if stage.total is not None else ""
-        checks = stage.total is not None
+        if stage.catch_up:
+            assets = str(len(stage.done))
+        else:
+            assets = f"{len(stage.done)}/{stage.total}" if stage.total is not None else ""
+        checks = stage.total is not None or stage.catch_up
         failed = len(stage.checks_failed)
         stages.add_row(
             stage.where,
@@ -366,12 +417,12 @@ def _summary(shown: _DemoProgress, settings, pushes: list[tuple[str, str, int]],
     runs = [s for s in shown.stages if s.total is not None]
     stages.add_section()
     stages.add_row(
-        "total",
+        "full load",
         f"{sum(s.runs for s in runs)} runs",
         f"{sum(len(s.done) for s in runs)}/{sum(s.total or 0 for s in runs)}",
         str(sum(s.checks_passed for s in runs)),
         str(sum(len(s.checks_failed) for s in runs)),
-        f"{seconds:.1f}s",
+        f"{sum(s.seconds or 0 for s in runs):.1f}s",
     )
     console.print(stages)
     _report(settings)
@@ -379,7 +430,7 @@ def _summary(shown: _DemoProgress, settings, pushes: list[tuple[str, str, int]],
     for region, name, rows in pushes:
         files.add_row(region, name, f"{rows:,}")
     console.print(files)
-    failed = [f"{s.where} {check}" for s in runs for check in s.checks_failed]
+    failed = [f"{s.where} {check}" for s in shown.stages for check in s.checks_failed]
     for line in failed[:20]:
         console.print(f"[red]check failed:[/] {line}")
     if len(failed) > 20:
@@ -388,6 +439,25 @@ def _summary(shown: _DemoProgress, settings, pushes: list[tuple[str, str, int]],
     console.print(f"open the UI on this data: [bold]{command}[/]")
     console.print(
         f"[bold green]done[/] in {seconds:.1f}s; warehouse: {settings.warehouse.path}",
+    )
+
+
+def _day_summary(shown: _DemoProgress, day, launched, seconds: float) -> None:
+    """What the day-one catch-up re-loaded, who asked for it, and its time beside the
+    full load's."""
+    table = Table("location", "asked by", "runs", "assets", title=f"day one: caught up with {day}")
+    by_origin: dict[tuple[str, str], list] = {}
+    for run in launched:
+        by_origin.setdefault((run.location, run.origin), []).append(run)
+    for (location, origin), runs in by_origin.items():
+        assets = set().union(*(r.keys for r in runs))
+        table.add_row(location, origin, str(len(runs)), str(len(assets)))
+    console.print(table)
+    full = sum(s.seconds or 0 for s in shown.stages if s.total is not None)
+    share = f"{seconds / full:.0%} of the full load's {full:.1f}s" if full else ""
+    console.print(
+        f"day-one catch-up: {len(launched)} runs, "
+        f"{len(set().union(*(r.keys for r in launched)))} assets, {seconds:.1f}s; {share}"
     )
 
 

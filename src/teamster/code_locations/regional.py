@@ -14,9 +14,8 @@ from teamster.core.executor import executor_for
 from teamster.core.loading import definitions_load
 from teamster.core.resources import shared_resources
 from teamster.core.settings import current
-from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource
+from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource, project_manifest
 from teamster.libraries.dbt.exposures import exposure_specs
-from teamster.libraries.dbt.project import ensure_manifest
 from teamster.libraries.deanslist.assets import build_deanslist_assets
 from teamster.libraries.deanslist.client import DeansListAPI
 from teamster.libraries.deanslist.config import load_deanslist_config
@@ -57,7 +56,7 @@ def build_regional_definitions(location: str, config: Path) -> Definitions:
         "dbt": dbt_resource(location, settings),
     }
     if (config / "autocomm.yaml").exists():
-        exposures = exposure_specs(ensure_manifest(location, settings.environment), location)
+        exposures = exposure_specs(project_manifest(location, settings), location)
         autocomm = load_autocomm_config(config / "autocomm.yaml")
         assets.append(build_autocomm_asset(location, autocomm, exposures))
         resources["powerschool_autocomm"] = AutoCommInbox(settings.autocomm[location])

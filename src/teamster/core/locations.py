@@ -70,6 +70,61 @@ def plan_stages(
     return stages
 
 
+class Launcher:
+    """Runs asset selections of the loaded locations in this process, one at a time.
+
+    ``quiet`` keeps Dagster's console log to warnings and errors. For a progress display:
+    ``on_run`` gets each run's location, systems (``run_systems``) and partition (or
+    range) before it starts; ``on_event`` each event of the run (materializations, check
+    evaluations, step failures) as Dagster stores it. Raises on a failed run.
+    """
+
+    def __init__(
+        self,
+        instance: DagsterInstance,
+        quiet: bool = False,
+        on_run: Callable[[str, list[str], str | None], None] | None = None,
+        on_event: Callable[[str, EventLogEntry], None] | None = None,
+    ) -> None:
+        self.instance = instance
+        self.on_run, self.on_event = on_run, on_event
+        self.run_config = (
+            {"loggers": {"console": {"config": {"log_level": "WARNING"}}}} if quiet else None
+        )
+        self._graphs: dict[str, object] = {}
+
+    def graph(self, location: str, defs: Definitions):
+        if location not in self._graphs:
+            self._graphs[location] = defs.resolve_asset_graph()
+        return self._graphs[location]
+
+    def launch(
+        self,
+        location: str,
+        defs: Definitions,
+        keys: set[AssetKey],
+        partition_key: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> str:
+        """Run ``keys`` of ``location`` (one partition, or the range ``tags`` name)."""
+        # a run id chosen here lets a listener see the run's events while it runs
+        run_id = str(uuid.uuid4())
+        if self.on_event:
+            self.instance.add_event_listener(run_id, partial(self.on_event, location))
+        if self.on_run:
+            systems = run_systems(self.graph(location, defs), keys)
+            self.on_run(location, systems, _partitions(partition_key, tags))
+        defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=self.instance,
+            asset_selection=sorted(keys),
+            partition_key=partition_key,
+            tags=dict(tags) if tags else None,
+            run_config=self.run_config,
+            run_id=run_id,
+        )
+        return run_id
+
+
 def materialize_all(
     instance: DagsterInstance,
     locations: tuple[str, ...] = LOCATIONS,
@@ -81,18 +136,15 @@ def materialize_all(
 ) -> list[Stage]:
     """Materialize every asset (every partition) of ``locations``; raises on a failed run.
 
-    ``quiet`` keeps Dagster's console log to warnings and errors. ``only`` narrows the
-    run to those keys and their ancestors in any of ``locations``. For a progress
-    display: ``on_stage`` gets each stage's location and asset count; ``on_run`` each
-    run's location, systems (``run_systems``) and partition (or range), before it
-    starts; ``on_event`` each event of the run (materializations, check evaluations,
-    step failures) as Dagster stores it.
+    ``only`` narrows the run to those keys and their ancestors in any of ``locations``.
+    ``on_stage`` gets each stage's location and asset count; ``quiet``, ``on_run`` and
+    ``on_event`` are ``Launcher``'s.
     """
-    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}} if quiet else None
+    launcher = Launcher(instance, quiet=quiet, on_run=on_run, on_event=on_event)
     defs = {loc: load_definitions(loc) for loc in locations}
-    graphs, resolved = {}, {}
+    graphs = {}
     for loc, d in defs.items():
-        resolved[loc] = graph = d.resolve_asset_graph()
+        graph = launcher.graph(loc, d)
         graphs[loc] = {
             key: set(graph.get(key).parent_keys) for key in graph.materializable_asset_keys
         }
@@ -104,26 +156,11 @@ def materialize_all(
     for location, keys in plan_stages(graphs):
         if on_stage:
             on_stage(location, len(keys))
-        job = defs[location].resolve_implicit_global_asset_job_def()
-        graph = resolved[location]
-        for kind, selection in _phases(graph, graphs[location], keys):
+        graph = launcher.graph(location, defs[location])
+        for kind, selection in phases(graph, graphs[location], keys):
             for partition_key, tags in _partition_runs(kind, instance):
-                # a run id chosen here lets a listener see the run's events while it runs
-                run_id = str(uuid.uuid4())
-                if on_event:
-                    instance.add_event_listener(run_id, partial(on_event, location))
-                if on_run:
-                    partitions = _partitions(partition_key, tags)
-                    on_run(location, run_systems(graph, selection), partitions)
-                result = job.execute_in_process(
-                    instance=instance,
-                    asset_selection=sorted(selection),
-                    partition_key=partition_key,
-                    tags=tags,
-                    run_config=run_config,
-                    run_id=run_id,
-                )
-                stages.append(Stage(location, frozenset(selection), result.run_id))
+                run_id = launcher.launch(location, defs[location], selection, partition_key, tags)
+                stages.append(Stage(location, frozenset(selection), run_id))
     return stages
 
 
@@ -152,7 +189,7 @@ def _ancestors(keys: set[AssetKey], parents: Mapping[AssetKey, set[AssetKey]]) -
     return found
 
 
-def _phases(graph, parents: Mapping[AssetKey, set[AssetKey]], keys: set[AssetKey]):
+def phases(graph, parents: Mapping[AssetKey, set[AssetKey]], keys: set[AssetKey]):
     """Split a stage into as few runs as partitioning allows: the largest set of assets
     run the same way (same partitions, same backfill policy) whose parents in the stage
     are done or in the set. Dagster orders the assets inside each run."""

@@ -1,6 +1,7 @@
 """Asset builders for a code location's dbt project."""
 
 import os
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -33,6 +34,13 @@ def dbt_resource(project_name: str, settings: Settings) -> DbtCliResource:
     )
 
 
+def project_manifest(project_name: str, settings: Settings) -> Path:
+    """The manifest of ``project_name``; in ``local``, prepared for runs on the
+    environment's DuckDB file (see ``prepare``)."""
+    warehouse = settings.warehouse.path if isinstance(settings.warehouse, DuckDBSettings) else None
+    return ensure_manifest(project_name, settings.environment, warehouse)
+
+
 def build_dbt_assets(
     project_name: str,
     settings: Settings,
@@ -40,7 +48,7 @@ def build_dbt_assets(
     select: str = "fqn:*",
     exclude: str | None = None,
 ) -> AssetsDefinition:
-    manifest = ensure_manifest(project_name, settings.environment)
+    manifest = project_manifest(project_name, settings)
     project = dbt_project(project_name, settings.dbt_target)
 
     @dbt_assets(

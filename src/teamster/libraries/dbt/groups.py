@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict
 
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.core.settings import Settings, load_config
-from teamster.libraries.dbt.project import dbt_project, ensure_manifest
+from teamster.libraries.dbt.assets import project_manifest
+from teamster.libraries.dbt.project import dbt_project
 from teamster.libraries.dbt.translator import TRANSLATOR
 
 
@@ -79,7 +80,7 @@ def load_groups(path: Path) -> DbtGroups:
 
 
 def build_group_assets(config: DbtGroups, settings: Settings) -> list[AssetsDefinition]:
-    manifest = ensure_manifest(config.project, settings.environment)
+    manifest = project_manifest(config.project, settings)
     project = dbt_project(config.project, settings.dbt_target)
     return [_group(group, manifest, project) for group in config.groups]
 
