@@ -103,10 +103,10 @@ def main() -> None:
 
 
 def _report(data_dir: Path, env: dict[str, str], demo_seconds: float) -> None:
-    from dagster import DagsterInstance, RunRecordsFilter
+    from dagster import DagsterInstance, RunsFilter
 
     with DagsterInstance.from_config(str(data_dir / "dagster")) as instance:
-        records = instance.get_run_records(RunRecordsFilter(), ascending=True)
+        records = instance.get_run_records(RunsFilter(), ascending=True)
     env = env | {
         "TEAMSTER_DBT_TARGET": "local",
         "TEAMSTER_DUCKDB_PATH": str(data_dir / "warehouse.duckdb"),
