@@ -264,7 +264,7 @@ def _console(out: str, err: str, data_dir: Path, truth: dict) -> None:
         } <= asked
     for location in (*SQL_REGIONS, "kipppaterson", "kipptaf"):
         assert f"{location}_automation" in asked
-    pushes = {k for k in day_materialized if "autocomm" in k.path[-1]}
+    pushes = {k for k in day_materialized if k.path[-1] == "powerschool_autocomm"}
     assert len(pushes) == len(SQL_REGIONS), day_materialized
     assert materialized > day_materialized
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,27 +77,80 @@ def demo(data_dir: Path = DataDir, seed: int = Seed, scale: float = Scale) -> No
         f"[bold]teamster demo[/] in {settings.data_dir} (seed {seed}, scale {scale}); "
         f"full log: {log_path}"
     )
-    shown = _DemoProgress()
-    with log_path.open("w") as log:
+    log_path.write_text("")
+    # appending: the processes Dagster starts write to the same file (see _stderr_to)
+    with log_path.open("a") as log, _sigint_seen() as interrupted:
+        shown = _DemoProgress(interrupted)
         try:
-            with shown, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            with (
+                shown,
+                contextlib.redirect_stdout(log),
+                contextlib.redirect_stderr(log),
+                _stderr_to(log),
+            ):
                 pushes, day = _run_demo(settings, seed, scale, shown)
         except Exception as error:
             traceback.print_exc(file=log)
-            console.print(_failure_text(shown, error, log_path))
-            raise typer.Exit(1) from None
+            if not interrupted():
+                console.print(_failure_text(shown, error, log_path))
+                raise typer.Exit(1) from None
+            _interrupted(log_path)
         except BaseException as error:
-            if not _interrupt(type(error)):
+            if not (_interrupt(type(error)) or interrupted()):
                 raise
             traceback.print_exc(file=log)
-            console.print(
-                "[bold red]interrupted[/]: every server the demo started is stopped; loads "
-                "that had not finished left the previous data in place. Run the same "
-                f"command again to start over. Full log: {log_path}"
-            )
-            raise typer.Exit(130) from None
+            _interrupted(log_path)
     _summary(shown, settings, pushes, time.monotonic() - started)
     _day_summary(shown, *day)
+
+
+def _interrupted(log_path: Path) -> None:
+    console.print(
+        "[bold red]interrupted[/]: every server the demo started is stopped; loads "
+        "that had not finished left the previous data in place. Run the same "
+        f"command again to start over. Full log: {log_path}"
+    )
+    raise typer.Exit(130)
+
+
+@contextlib.contextmanager
+def _sigint_seen() -> Iterator[Callable[[], bool]]:
+    """Whether Ctrl-C has arrived, whoever handled it. During a run Dagster swaps in its
+    own SIGINT handler and DuckDB turns the interrupt into "Query interrupted", so what
+    reaches the demo is often a step failure; the interpreter's wakeup fd sees every
+    signal whatever handler is installed."""
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    os.set_blocking(write, False)
+    previous = signal.set_wakeup_fd(write)
+    seen: list[bool] = []
+
+    def interrupted() -> bool:
+        with contextlib.suppress(BlockingIOError):
+            if signal.SIGINT in os.read(read, 512):
+                seen.append(True)
+        return bool(seen)
+
+    try:
+        yield interrupted
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(read)
+        os.close(write)
+
+
+@contextlib.contextmanager
+def _stderr_to(log) -> Iterator[None]:
+    """Send file descriptor 2 to the log: processes Dagster and dbt start (which do not
+    see Python's ``sys.stderr``) print there too, not over the progress display."""
+    log.flush()
+    saved = os.dup(2)
+    os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _run_demo(settings, seed: int, scale: float, shown: _DemoProgress):
@@ -209,7 +264,8 @@ class _DemoProgress:
     are kept for the summary and for the error shown on a failure.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, interrupted: Callable[[], bool] = lambda: False) -> None:
+        self.interrupted = interrupted
         self.progress = Progress(
             _StageMark(finished_text="[green]✓[/]"),
             TextColumn("[bold]{task.fields[where]}", table_column=Column(width=12, no_wrap=True)),
@@ -238,7 +294,7 @@ class _DemoProgress:
         if kind is None:
             self.finish()
         else:
-            self.fail("interrupted" if _interrupt(kind) else "failed")
+            self.fail("interrupted" if _interrupt(kind) or self.interrupted() else "failed")
         self.progress.stop()
 
     def start(
