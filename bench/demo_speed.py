@@ -46,6 +46,8 @@ def _plain_build(project: str, selection: dict, env: dict[str, str]) -> float:
         args += ["--select", *selection["select"]]
     if selection.get("exclude"):
         args += ["--exclude", *selection["exclude"]]
+    if selection.get("vars"):  # a partitioned group's partition (kipptaf's pay dates)
+        args += ["--vars", json.dumps(selection["vars"])]
     with tempfile.TemporaryDirectory(prefix="bench-dbt-") as target:
         # what `dbt build` in the folder starts from: the project's partial-parse state
         shutil.copy(path / "target" / PARTIAL_PARSE, Path(target) / PARTIAL_PARSE)
