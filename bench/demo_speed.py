@@ -41,7 +41,8 @@ def _plain_build(project: str, selection: dict, env: dict[str, str]) -> float:
     from teamster.libraries.dbt.project import PARTIAL_PARSE, project_dir, run_dbt
 
     path = project_dir(project)
-    args = ["build", "--project-dir", str(path), "--quiet"]
+    # the same --target the runs pass, or dbt would not reuse the parse state
+    args = ["build", "--project-dir", str(path), "--target", "local", "--quiet"]
     if selection.get("select"):
         args += ["--select", *selection["select"]]
     if selection.get("exclude"):
