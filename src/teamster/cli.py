@@ -341,6 +341,10 @@ class _DemoProgress:
             self.progress.update(stage.task, description=f"[red]{how}{step}[/]", failed=True)
             self.progress.stop_task(stage.task)
 
+    def full_load(self) -> list[_Stage]:
+        """The stages of the full load: those that counted assets against a total."""
+        return [s for s in self.stages if s.total is not None]
+
     # materialize_all's callbacks
 
     def stage(self, location: str, assets: int) -> None:
@@ -470,7 +474,7 @@ def _summary(shown: _DemoProgress, settings, pushes: list[tuple[str, str, int]],
             (f"[red]{failed}[/]" if failed else "0") if checks else "",
             f"{stage.seconds or 0:.1f}s",
         )
-    runs = [s for s in shown.stages if s.total is not None]
+    runs = shown.full_load()
     stages.add_section()
     stages.add_row(
         "full load",
@@ -509,7 +513,7 @@ def _day_summary(shown: _DemoProgress, day, launched, seconds: float) -> None:
         assets = set().union(*(r.keys for r in runs))
         table.add_row(location, origin, str(len(runs)), str(len(assets)))
     console.print(table)
-    full = sum(s.seconds or 0 for s in shown.stages if s.total is not None)
+    full = sum(s.seconds or 0 for s in shown.full_load())
     share = f"{seconds / full:.0%} of the full load's {full:.1f}s" if full else ""
     console.print(
         f"day-one catch-up: {len(launched)} runs, "

@@ -30,6 +30,8 @@ from dagster import (
     DagsterInstance,
     Definitions,
     RunRequest,
+    ScheduleDefinition,
+    SensorDefinition,
     SensorResult,
     SkipReason,
     build_schedule_context,
@@ -87,12 +89,13 @@ def catch_up(
     defs = {loc: load_definitions(loc) for loc in locations}
     launched: list[Launched] = []
     for location, d in defs.items():
-        for origin, requests in _source_requests(instance, d, day):
+        for instigator, requests in _source_requests(instance, d, day):
             for request in requests:
-                launched.append(_run_request(launcher, d, location, origin, request))
+                launched.append(_run_request(launcher, d, location, instigator, request))
+    order = _location_order({loc: launcher.graph(loc, d) for loc, d in defs.items()})
     for _ in range(MAX_PASSES):
         quiet = True
-        for location in _location_order(defs):
+        for location in order:
             requested = _automation_requests(instance, defs[location], location)
             if requested:
                 quiet = False
@@ -103,7 +106,8 @@ def catch_up(
 
 
 def _source_requests(instance: DagsterInstance, defs: Definitions, day: dt.date):
-    """(name, run requests) of each change sensor and each schedule firing on ``day``."""
+    """(sensor or schedule, run requests) of each change sensor and each schedule
+    firing on ``day``."""
     for sensor in defs.sensors or ():
         if isinstance(sensor, AutomationConditionSensorDefinition):
             continue
@@ -127,7 +131,7 @@ def _source_requests(instance: DagsterInstance, defs: Definitions, day: dt.date)
             cursor = result.cursor
         if cursor is not None:
             _save_cursor(instance, key, cursor)
-        yield sensor.name, requests
+        yield sensor, requests
     for schedule in defs.schedules or ():
         when = first_firing(schedule.cron_schedule, schedule.execution_timezone, day)
         if when is None:
@@ -139,7 +143,7 @@ def _source_requests(instance: DagsterInstance, defs: Definitions, day: dt.date)
             resources=_resources(defs, schedule.required_resource_keys),
         ) as context:
             data = schedule.evaluate_tick(context)
-        yield schedule.name, list(data.run_requests or ())
+        yield schedule, list(data.run_requests or ())
 
 
 def _sensor_result(result) -> tuple[list[RunRequest], list]:
@@ -170,57 +174,42 @@ def _resources(defs: Definitions, keys) -> dict:
 
 
 def _run_request(
-    launcher: Launcher, defs: Definitions, location: str, origin: str, request: RunRequest
+    launcher: Launcher,
+    defs: Definitions,
+    location: str,
+    instigator: SensorDefinition | ScheduleDefinition,
+    request: RunRequest,
 ) -> Launched:
-    graph = launcher.graph(location, defs)
     if request.asset_selection is not None:
         keys = set(request.asset_selection)
-    else:
-        keys = _target_keys(defs, graph, origin)
-    tags = dict(request.tags)
-    tags[_origin_tag(defs, origin)] = origin
+    elif (selection := getattr(instigator, "asset_selection", None)) is not None:
+        # a sensor that targets assets (schedules here all target a job)
+        keys = set(selection.resolve(launcher.graph(location, defs)))
+    else:  # a job's assets
+        keys = set(defs.resolve_job_def(instigator.job_name).asset_layer.selected_asset_keys)
+    kind = "schedule" if isinstance(instigator, ScheduleDefinition) else "sensor"
+    tags = {**request.tags, f"dagster/{kind}_name": instigator.name}
     if request.run_key:
         tags["dagster/run_key"] = request.run_key
     run_id = launcher.launch(location, defs, keys, request.partition_key, tags)
-    return Launched(location, origin, frozenset(keys), request.partition_key, run_id)
+    return Launched(location, instigator.name, frozenset(keys), request.partition_key, run_id)
 
 
-def _origin_tag(defs: Definitions, origin: str) -> str:
-    is_schedule = any(s.name == origin for s in defs.schedules or ())
-    return "dagster/schedule_name" if is_schedule else "dagster/sensor_name"
-
-
-def _target_keys(defs: Definitions, graph, origin: str) -> set[AssetKey]:
-    """The assets a sensor or schedule targets when its request names none."""
-    for instigator in [*(defs.schedules or ()), *(defs.sensors or ())]:
-        if instigator.name != origin:
-            continue
-        if getattr(instigator, "asset_selection", None) is not None:
-            return set(instigator.asset_selection.resolve(graph))
-        job = defs.resolve_job_def(instigator.job_name)
-        return set(job.asset_layer.selected_asset_keys)
-    raise KeyError(origin)
-
-
-def _location_order(defs: Mapping[str, Definitions]) -> list[str]:
+def _location_order(graphs: Mapping[str, object]) -> list[str]:
     """Locations fed by fewer others first: the regions (whose only outside parents
     are kipptaf's extracts for the AutoComm push) before kipptaf (fed by every region),
     so one pass rebuilds kipptaf once, after the regions' models it reads."""
-    owner = {
-        key: loc
-        for loc, d in defs.items()
-        for key in d.resolve_asset_graph().materializable_asset_keys
-    }
-    feeders = {}
-    for location, d in defs.items():
-        graph = d.resolve_asset_graph()
-        feeders[location] = {
+    owner = {key: loc for loc, g in graphs.items() for key in g.materializable_asset_keys}
+    feeders = {
+        location: {
             owner[parent]
             for key in graph.materializable_asset_keys
             for parent in graph.get(key).parent_keys
             if owner.get(parent, location) != location
         }
-    return sorted(defs, key=lambda loc: len(feeders[loc]))
+        for location, graph in graphs.items()
+    }
+    return sorted(graphs, key=lambda loc: len(feeders[loc]))
 
 
 def _automation_requests(
