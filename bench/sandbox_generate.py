@@ -17,8 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox.district import Sandbox, ports_from_base
+from sandbox.district import Sandbox
 from sandbox.generator import DEFAULT_AS_OF, World
+from teamster.core.settings.local import sandbox_ports
 
 
 def main() -> None:
@@ -40,7 +41,7 @@ def main() -> None:
         os.chmod(data_dir, 0o755)
         try:
             started = time.perf_counter()
-            Sandbox(data_dir, ports_from_base(45000)).generate(seed=7, scale=scale)
+            Sandbox(data_dir, sandbox_ports(45000)).generate(seed=7, scale=scale)
             total = time.perf_counter() - started
         finally:
             shutil.rmtree(data_dir, ignore_errors=True)

@@ -166,14 +166,15 @@ def main() -> None:
         _child(args.child[0], args.child[1], json.loads(args.child[2]))
         return
 
-    from sandbox.district import Sandbox, ports_from_base, sis_host
+    from sandbox.district import Sandbox, sis_host
+    from teamster.core.settings.local import sandbox_ports
 
     sys.path.insert(0, str(ROOT / "tests"))
     from support import free_port_base, make_data_dir
 
     data_dir = make_data_dir("teamster-bench-")
     out = Path(tempfile.mkdtemp(prefix="teamster-bench-out-"))
-    sandbox = Sandbox(data_dir, ports_from_base(free_port_base()))
+    sandbox = Sandbox(data_dir, sandbox_ports(free_port_base()))
     try:
         sandbox.generate(seed=7, scale=0.2)
         with sandbox:

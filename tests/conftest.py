@@ -61,9 +61,10 @@ def settings(data_dir: Path):
 @pytest.fixture(scope="session")
 def sandbox(settings):
     """The running district; tests may read its truth and secrets."""
-    from sandbox.district import Sandbox, ports_from_base
+    from sandbox.district import Sandbox
+    from teamster.core.settings.local import sandbox_ports
 
-    box = Sandbox(settings.data_dir, ports_from_base(settings.sandbox_port_base))
+    box = Sandbox(settings.data_dir, sandbox_ports(settings.sandbox_port_base))
     box.generate(seed=TEST_SEED, scale=TEST_SCALE)
     with box:
         yield box

@@ -31,8 +31,8 @@ from rich.console import Console
 
 from support import free_port_base, make_data_dir
 from teamster.cli import _DemoProgress, _failure_text
+from teamster.core.regions import AUTOCOMM_REGIONS, LOCATIONS, SQL_SIS_REGIONS
 
-SQL_REGIONS = ("kippnewark", "kippcamden", "kippmiami")
 # the tags of runs a sensor, a schedule or automation asked for: the day-one catch-up
 CATCH_UP_TAGS = {"dagster/sensor_name", "dagster/schedule_name"}
 # what Dagster and dbt print themselves; the demo keeps all of it in its log
@@ -105,14 +105,15 @@ def _nothing_left_behind(data_dir: Path, port_base: int) -> None:
     """After Ctrl-C: no server of the district runs, no file is half-written where a
     reader sees it, and every table of the warehouse reads whole."""
     from sandbox import postgres
-    from sandbox.district import Sandbox, ports_from_base
+    from sandbox.district import Sandbox
+    from teamster.core.settings.local import sandbox_ports
 
-    ports = ports_from_base(port_base)
+    ports = sandbox_ports(port_base)
     for port in [ports.bastion, *ports.sftp.values(), *ports.http.values()]:
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
     box = Sandbox(data_dir, ports)
-    for region in SQL_REGIONS:
+    for region in SQL_SIS_REGIONS:
         assert postgres._server_pid(box._database(region).pgdata) is None, region
     partial = [
         p
@@ -215,9 +216,7 @@ def _console(out: str, err: str, data_dir: Path, truth: dict) -> None:
     assert err == ""
     assert re.search(r"^✓ dbt .* 5/5 projects ", out, re.M)
     stages = re.findall(r"^✓ (\w+) .* (\d+)/(\d+) assets \d+:\d\d:\d\d$", out, re.M)
-    assert sorted({loc for loc, _, _ in stages}) == sorted(
-        ("kipptaf", "kipppaterson", *SQL_REGIONS)
-    )
+    assert sorted({loc for loc, _, _ in stages}) == sorted(LOCATIONS)
     assert all(done == total for _, done, total in stages), stages
 
     with DagsterInstance.from_config(str(data_dir / "dagster")) as instance:
@@ -256,16 +255,16 @@ def _console(out: str, err: str, data_dir: Path, truth: dict) -> None:
     # the SIS probes found the new school day in every SQL region, the nightly
     # schedules reloaded what has no change stamp, and automation rebuilt downstream
     # in every location, up to each region's AutoComm push
-    for region in SQL_REGIONS:
+    for region in SQL_SIS_REGIONS:
         assert {
             f"{region}__powerschool_sis__changes",
             f"{region}__powerschool_sis__nightly",
             f"{region}__deanslist__nightly",
         } <= asked
-    for location in (*SQL_REGIONS, "kipppaterson", "kipptaf"):
+    for location in LOCATIONS:
         assert f"{location}_automation" in asked
     pushes = {k for k in day_materialized if k.path[-1] == "powerschool_autocomm"}
-    assert len(pushes) == len(SQL_REGIONS), day_materialized
+    assert len(pushes) == len(AUTOCOMM_REGIONS), day_materialized
     assert materialized > day_materialized
 
     assert re.search(r"│ kipptaf +│ +\d+ +│ [\d,]+ +│", out)  # rows per dataset
@@ -273,9 +272,9 @@ def _console(out: str, err: str, data_dir: Path, truth: dict) -> None:
         (region, file): int(rows.replace(",", ""))
         for region, file, rows in re.findall(r"│ (kipp\w+) +│ (\w+\.txt) +│ ([\d,]+) +│", out)
     }
-    for region in SQL_REGIONS:
+    for region in AUTOCOMM_REGIONS:
         assert pushed[(region, "students.txt")] == truth["students_by_region"][region]
-    assert not any(region == "kipppaterson" for region, _ in pushed)
+    assert {region for region, _ in pushed} == set(AUTOCOMM_REGIONS)
     assert f"uv run teamster dev --data-dir {data_dir.resolve()}\n" in out
     assert str(data_dir / "logs" / "demo.log") in out
 

@@ -22,7 +22,7 @@ from dbt.jsonschemas.jsonschemas import project_schema
 from jsonschema import Draft7Validator
 from kubernetes.client import ApiClient
 
-from teamster.core.settings import LOCATIONS
+from teamster.core.regions import LOCATIONS
 from teamster.libraries.dbt.project import DBT_ROOT
 
 ROOT = Path(__file__).parents[1]

@@ -21,7 +21,7 @@ import pytest
 import typer
 import yaml
 
-from teamster.core.settings import LOCATIONS, SFTP_SIS_LOCATIONS, SQL_SIS_LOCATIONS
+from teamster.core.regions import LOCATIONS, REGIONS, REGISTRY, SFTP_SIS_REGIONS, SQL_SIS_REGIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -87,8 +87,8 @@ def location_config(location: str, name: str) -> dict[str, Any] | None:
 
 
 def sis_path(location: str) -> str | None:
-    config = location_config(location, "powerschool")
-    return config["sis"]["path"] if config else None
+    """How a region's SIS is read (the registry); None for the network."""
+    return REGISTRY.region(location).sis if location in REGIONS else None
 
 
 def enrollment_locations() -> set[str]:
@@ -355,7 +355,7 @@ def powerschool_problems(text: str) -> list[str]:
         said = codes(rows[name]["locations"]) if name in rows else []
         if said != locations:
             problems.append(f"PowerSchool {name}: the page says {said}, the code {locations}")
-    if by_path["sql"] != list(SQL_SIS_LOCATIONS) or by_path["sftp"] != list(SFTP_SIS_LOCATIONS):
+    if by_path["sql"] != list(SQL_SIS_REGIONS) or by_path["sftp"] != list(SFTP_SIS_REGIONS):
         problems.append(f"powerschool.yaml paths {by_path} disagree with teamster.core.settings")
     not_exported = sorted(n for n, t in declarations().items() if t.export is None)
     said = sorted(codes(rows.get("SIS over SFTP", {}).get("notes", "")))
@@ -580,11 +580,12 @@ def test_manifest_and_emulator_messages_are_quoted_as_printed(monkeypatch, tmp_p
 
 
 def test_sandbox_messages_are_quoted_as_printed(tmp_path) -> None:
-    from sandbox.district import Sandbox, ports_from_base
+    from sandbox.district import Sandbox
+    from teamster.core.settings.local import sandbox_ports
 
     page = troubleshooting()
     data_dir = (tmp_path / "data").resolve()
-    box = Sandbox(data_dir, ports_from_base(42200))
+    box = Sandbox(data_dir, sandbox_ports(42200))
     with pytest.raises(RuntimeError) as none:
         box.state()
     assert quoted(str(none.value), **{"data-dir": data_dir}) in page

@@ -14,11 +14,12 @@ import threading
 import time
 from pathlib import Path
 
-from sandbox.district import Sandbox, ports_from_base
+from sandbox.district import Sandbox
+from teamster.core.settings.local import sandbox_ports
 
 
 def serve(data_dir: Path, port_base: int) -> None:
-    sandbox = Sandbox(data_dir, ports_from_base(port_base))
+    sandbox = Sandbox(data_dir, sandbox_ports(port_base))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

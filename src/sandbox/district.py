@@ -22,7 +22,6 @@ import datetime as dt
 import json
 import shutil
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,37 +29,24 @@ import asyncssh
 
 from sandbox import faults, generator, http, postgres, sis, ssh, vendors
 from sandbox.files import json_bytes, secret, write_if_changed
+from teamster.core.regions import AUTOCOMM_REGIONS, REGIONS, SFTP_SIS_REGIONS, SQL_SIS_REGIONS
+from teamster.core.settings.local import (
+    HTTP_SYSTEMS,
+    SFTP_SERVERS,
+    SSH_USER,
+    SandboxPorts,
+)
 
 # What a data dir's district was made by: raised whenever the systems' shapes change,
 # so an old district is regenerated rather than half updated.
 FORMAT = 2
-SSH_USER = "teamster"
 SIS_PORT = 5432
 SFTP_EXPORT_DIR = "exports"
-SQL_REGIONS = [r for r, p in generator.REGIONS.items() if p["sis"] == "sql"]
-SFTP_REGIONS = [r for r, p in generator.REGIONS.items() if p["sis"] == "sftp"]
-# SFTP servers: name -> offset from the port base; HTTP systems likewise.
-SFTP_SERVERS = ["kipppaterson", "iready", "adp", *(f"autocomm_{r}" for r in SQL_REGIONS)]
-HTTP_SYSTEMS = list(http.SYSTEMS)
 
 
 def sis_host(region: str) -> str:
     """The name the bastion routes to a region's SIS database."""
     return f"sis.{region}.sandbox"
-
-
-@dataclass(frozen=True)
-class Ports:
-    bastion: int
-    sftp: dict[str, int]
-    http: dict[str, int]
-
-
-def ports_from_base(base: int) -> Ports:
-    """The fixed layout: bastion, then each SFTP server, then each HTTP system."""
-    sftp = {name: base + 1 + i for i, name in enumerate(SFTP_SERVERS)}
-    http_ports = {name: base + 1 + len(SFTP_SERVERS) + i for i, name in enumerate(HTTP_SYSTEMS)}
-    return Ports(bastion=base, sftp=sftp, http=http_ports)
 
 
 def _client_key(path: Path) -> asyncssh.SSHKey:
@@ -76,7 +62,7 @@ def _client_key(path: Path) -> asyncssh.SSHKey:
 class Sandbox:
     """Generate, publish, start, advance and stop the simulated district."""
 
-    def __init__(self, data_dir: Path, ports: Ports):
+    def __init__(self, data_dir: Path, ports: SandboxPorts):
         self.data_dir = Path(data_dir).resolve()
         self.root = self.data_dir / "sandbox"
         self.ports = ports
@@ -151,7 +137,7 @@ class Sandbox:
         for stale in ("sftp", "http", "autocomm"):
             shutil.rmtree(self.root / stale, ignore_errors=True)
         self.faults.clear()
-        for region in SQL_REGIONS:
+        for region in SQL_SIS_REGIONS:
             self._database(region).create()
         world = generator.World(seed, scale, generator.school_year_of(as_of))
         return self._publish(world, as_of)
@@ -192,7 +178,7 @@ class Sandbox:
         return truth
 
     def _publish_sis(self, district: generator.District) -> None:
-        for region in SQL_REGIONS:
+        for region in SQL_SIS_REGIONS:
             db = self._database(region)
             if db.socket_dir is None and not db.attach():
                 db.start()
@@ -201,7 +187,7 @@ class Sandbox:
             finally:
                 if not self.running:
                     db.stop()  # detaches from a daemon's cluster, stops one started here
-        for region in SFTP_REGIONS:
+        for region in SFTP_SIS_REGIONS:
             export = self.root / "sftp" / region / SFTP_EXPORT_DIR
             for table, rows in district.sis[region].items():
                 if table not in sis.NOT_EXPORTED:
@@ -209,7 +195,7 @@ class Sandbox:
 
     def _publish_vendors(self, district: generator.District) -> None:
         vendors.publish(district, self.root)
-        for region in SQL_REGIONS:
+        for region in AUTOCOMM_REGIONS:
             (self.root / "sftp" / "autocomm" / region).mkdir(parents=True, exist_ok=True)
 
     # --- serving ----------------------------------------------------------------------
@@ -219,7 +205,7 @@ class Sandbox:
         if self.running:
             raise RuntimeError("the sandbox is already running")
         self.state()
-        for region in SQL_REGIONS:
+        for region in SQL_SIS_REGIONS:
             self._routes[(sis_host(region), SIS_PORT)] = self._database(region).start()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sandbox", daemon=True)
@@ -241,7 +227,7 @@ class Sandbox:
         if name == "iready":
             return {
                 r: (secret(self.secrets_dir / f"iready_{r}_password"), sftp / "iready" / r)
-                for r in generator.REGIONS
+                for r in REGIONS
             }, None
         if name.startswith("autocomm_"):
             region = name.removeprefix("autocomm_")

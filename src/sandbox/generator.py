@@ -17,56 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.calendar import SchoolYear, school_year, school_year_of
+from teamster.core.regions import REGISTRY
+from teamster.core.regions import Region as RegionPlan
 
-# Region -> city, state, how its PowerSchool SIS is reached, and its schools:
-# (name, abbreviation, low grade, high grade); K is 0. A school named in "tracks"
-# runs a year-round calendar: its students are split between tracks A and B, and
-# track B has days off while the school is in session.
-REGIONS: dict[str, dict[str, Any]] = {
-    "kippnewark": {
-        "city": "Newark",
-        "state": "NJ",
-        "sis": "sql",
-        "schools": [
-            ("KIPP SPARK Academy", "SPARK", 0, 4),
-            ("KIPP THRIVE Academy", "THRIVE", 0, 4),
-            ("KIPP Seek Academy", "Seek", 0, 4),
-            ("KIPP Rise Academy", "Rise", 5, 8),
-            ("KIPP TEAM Academy", "TEAM", 5, 8),
-            ("KIPP Newark Collegiate Academy", "NCA", 9, 12),
-        ],
-    },
-    "kippcamden": {
-        "city": "Camden",
-        "state": "NJ",
-        "sis": "sql",
-        "schools": [
-            ("KIPP Lanning Square Primary", "LSP", 0, 4),
-            ("KIPP Lanning Square Middle", "LSM", 5, 8),
-            ("KIPP Cooper Norcross High", "KCNHS", 9, 12),
-        ],
-    },
-    "kippmiami": {
-        "city": "Miami",
-        "state": "FL",
-        "sis": "sql",
-        "tracks": "Royalty",
-        "schools": [
-            ("KIPP Royalty Academy", "Royalty", 0, 5),
-            ("KIPP Sunrise Academy", "Sunrise", 0, 5),
-            ("KIPP Courage Academy", "Courage", 6, 8),
-        ],
-    },
-    "kipppaterson": {
-        "city": "Paterson",
-        "state": "NJ",
-        "sis": "sftp",
-        "schools": [
-            ("KIPP Paterson Elementary", "KPE", 0, 4),
-            ("KIPP Paterson Middle", "KPM", 5, 8),
-        ],
-    },
-}
+# The regions and their schools are the registry's (code_locations/locations.yaml): a
+# school with `tracks` runs a year-round calendar, its students split between tracks A
+# and B, and track B has days off while the school is in session.
 
 STUDENTS_PER_REGION_AT_SCALE_1 = 2500
 STUDENTS_PER_SECTION = 25
@@ -154,7 +110,7 @@ class Region:
 
     name: str
     index: int
-    plan: dict[str, Any]
+    plan: RegionPlan
     year: SchoolYear
     schools: list[dict] = field(default_factory=list)
     staff: list[dict] = field(default_factory=list)
@@ -190,7 +146,7 @@ class World:
         self.school_days = self.year.school_days()
         self.quarters = self.year.quarters()
         self.regions = {
-            name: self._region(name, i, plan) for i, (name, plan) in enumerate(REGIONS.items())
+            plan.name: self._region(plan.name, i, plan) for i, plan in enumerate(REGISTRY.regions)
         }
 
     @property
@@ -201,24 +157,23 @@ class World:
 
     # --- drawing the year -------------------------------------------------------------
 
-    def _region(self, name: str, index: int, plan: dict[str, Any]) -> Region:
+    def _region(self, name: str, index: int, plan: RegionPlan) -> Region:
         rng = random.Random(f"{self.seed}:{name}")
         region = Region(name, index, plan, self.year)
-        base = (index + 1) * 100  # school numbers never collide across regions
-        for i, (school_name, abbreviation, low, high) in enumerate(plan["schools"]):
+        for i, school in enumerate(plan.schools):
             edited = rng.random() < 0.5  # the others were last written before the stamp
             region.schools.append(
                 {
                     "id": i + 1,
                     "dcid": 1000 + i + 1,
-                    "school_number": base + i + 1,
-                    "name": school_name,
-                    "abbreviation": abbreviation,
-                    "low_grade": low,
-                    "high_grade": high,
-                    "schoolcity": plan["city"],
-                    "schoolstate": plan["state"],
-                    "tracks": plan.get("tracks") == abbreviation,
+                    "school_number": school.number,
+                    "name": school.name,
+                    "abbreviation": school.abbreviation,
+                    "low_grade": school.low_grade,
+                    "high_grade": school.high_grade,
+                    "schoolcity": plan.city,
+                    "schoolstate": plan.state,
+                    "tracks": school.tracks,
                     "modified": _ts(self.year.first_day - dt.timedelta(rng.randrange(20, 300)), rng)
                     if edited
                     else None,
@@ -226,15 +181,15 @@ class World:
             )
         region.schools.append(
             {
-                "id": len(plan["schools"]) + 1,
-                "dcid": 1000 + len(plan["schools"]) + 1,
+                "id": len(plan.schools) + 1,
+                "dcid": 1000 + len(plan.schools) + 1,
                 "school_number": GRADUATED_SCHOOL,
                 "name": "Graduated Students",
                 "abbreviation": "Grad",
                 "low_grade": GRADUATED_GRADE,
                 "high_grade": GRADUATED_GRADE,
-                "schoolcity": plan["city"],
-                "schoolstate": plan["state"],
+                "schoolcity": plan.city,
+                "schoolstate": plan.state,
                 "tracks": False,
                 "modified": None,
             }

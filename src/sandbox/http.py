@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-SYSTEMS = ("enrollment", "deanslist", "sheets", "adp_workforce_now")
+from teamster.core.settings.local import HTTP_SYSTEMS
 
 # PowerSchool Enrollment: basic auth with the API key as user name and no password;
 # records come in pages of `pagesize` (default 50; the largest size the vendor allows
@@ -599,6 +599,6 @@ class HTTPServerThread:
 
 def start_http(system: str, port: int, root: Path) -> HTTPServerThread:
     """Start `system`'s server on 127.0.0.1:port serving files under `root` (the sandbox dir)."""
-    if system not in SYSTEMS:
-        raise ValueError(f"unknown HTTP system {system!r}; expected one of {SYSTEMS}")
+    if system not in HTTP_SYSTEMS:
+        raise ValueError(f"unknown HTTP system {system!r}; expected one of {HTTP_SYSTEMS}")
     return HTTPServerThread(_Server(port, system, Path(root)))

@@ -23,15 +23,15 @@ import yaml
 
 import teamster
 from sandbox.cloud import Emulators
-from teamster.core.settings import (
-    AUTOCOMM_PORT_OFFSETS,
+from teamster.core.regions import (
+    AUTOCOMM_REGIONS,
     LOCATIONS,
-    REGIONAL_LOCATIONS,
-    SFTP_SIS_LOCATIONS,
-    SQL_SIS_LOCATIONS,
-    Settings,
-    SFTPDropSettings,
+    NETWORK,
+    REGIONS,
+    SFTP_SIS_REGIONS,
+    SQL_SIS_REGIONS,
 )
+from teamster.core.settings import Settings, SFTPDropSettings
 
 BUCKET_PREFIX = "teamster-emulated"
 
@@ -46,7 +46,7 @@ def prod_env(local: Settings, cloud: Emulators) -> dict[str, str]:
         "TEAMSTER_GCS_BUCKET_PREFIX": BUCKET_PREFIX,
         "TEAMSTER_KNOWN_HOSTS_FILE": str(local.data_dir / "sandbox" / "known_hosts"),
     }
-    for loc in SQL_SIS_LOCATIONS:
+    for loc in SQL_SIS_REGIONS:
         sis = local.sis_databases[loc]
         p = f"TEAMSTER_{loc.upper()}_SIS"
         env |= {
@@ -67,11 +67,11 @@ def prod_env(local: Settings, cloud: Emulators) -> dict[str, str]:
             f"{prefix}_DIR": settings.remote_dir,
         }
 
-    for loc in SFTP_SIS_LOCATIONS:
+    for loc in SFTP_SIS_REGIONS:
         env |= drop(f"TEAMSTER_{loc.upper()}_SIS_SFTP", local.sis_sftp[loc])
-    for loc in AUTOCOMM_PORT_OFFSETS:
+    for loc in AUTOCOMM_REGIONS:
         env |= drop(f"TEAMSTER_{loc.upper()}_AUTOCOMM_SFTP", local.autocomm[loc])
-    for loc in REGIONAL_LOCATIONS:
+    for loc in REGIONS:
         iready = local.iready_sftp[loc]
         env[f"TEAMSTER_{loc.upper()}_IREADY_SFTP_USER"] = iready.ssh.username
         env[f"TEAMSTER_{loc.upper()}_IREADY_SFTP_PASSWORD_FILE"] = str(iready.ssh.password_file)
@@ -154,7 +154,7 @@ def run(
 
 # the slice: Newark (a SQL region) and Paterson (the SFTP region) whole, every other
 # region as far as kipptaf's students need it, and Newark's attendance replaced twice
-LOCATIONS_IN_ORDER = ("kippnewark", "kippcamden", "kippmiami", "kipppaterson", "kipptaf")
+LOCATIONS_IN_ORDER = (*REGIONS, NETWORK)
 WHOLE = ("kippnewark", "kipppaterson")
 TARGETS = ("kipptaf/dim_students",)
 AGAIN = "kippnewark/powerschool/attendance"

@@ -473,7 +473,7 @@ def _status(s: dict, as_of: dt.date) -> tuple[int, dt.date, str | None, list[dt.
 def _students(world: World, region: Region, as_of, cutoff, visible) -> dict[str, Rows]:
     """students and the one-row-per-student extension tables, and past enrollments."""
     yid = world.year.yearid
-    sftp = region.plan["sis"] == "sftp"
+    sftp = region.plan.sis == "sftp"
     students, core, nj, userfields, reenroll = [], [], [], [], []
     for s in region.students:
         if s["id"] not in visible:

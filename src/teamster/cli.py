@@ -55,9 +55,10 @@ def _use_local(data_dir: Path):
 
 
 def _sandbox(settings):
-    from sandbox.district import Sandbox, ports_from_base
+    from sandbox.district import Sandbox
+    from teamster.core.settings.local import sandbox_ports
 
-    return Sandbox(settings.data_dir, ports_from_base(settings.sandbox_port_base))
+    return Sandbox(settings.data_dir, sandbox_ports(settings.sandbox_port_base))
 
 
 @app.command()
@@ -160,9 +161,10 @@ def _run_demo(settings, seed: int, scale: float, shown: _DemoProgress):
 
     from teamster.core.instance import unsynced_sqlite
     from teamster.core.locations import materialize_all
+    from teamster.core.regions import NETWORK, REGIONS
     from teamster.libraries.dbt.project import prepare
 
-    projects = ("kippnewark", "kippcamden", "kippmiami", "kipppaterson", "kipptaf")
+    projects = (*REGIONS, NETWORK)  # the regions build what kipptaf reads
     shown.start("dbt", "preparing dbt manifests", count=f"0/{len(projects)} projects")
     for done, location in enumerate(projects, 1):
         prepare(location, warehouse=settings.warehouse.path)
@@ -430,7 +432,7 @@ def _failure_text(shown: _DemoProgress, error: Exception, log_path: Path) -> Tex
 def _autocomm_pushes(instance: DagsterInstance) -> list[tuple[str, str, int]]:
     """(region, file, rows) of each AutoComm push's latest materialization."""
     from teamster.core.locations import load_definitions
-    from teamster.core.settings import LOCATIONS
+    from teamster.core.regions import LOCATIONS
 
     pushed = []
     for location in LOCATIONS:
@@ -780,7 +782,7 @@ def dev(data_dir: Path = DataDir, port: int = typer.Option(3000, help="Web UI po
 @dbt_app.command("prepare")
 def dbt_prepare(force: bool = typer.Option(False, help="Parse even if current.")) -> None:
     """Install local packages and write every project's manifest."""
-    from teamster.core.settings import LOCATIONS
+    from teamster.core.regions import LOCATIONS
     from teamster.libraries.dbt.project import prepare
 
     for location in LOCATIONS:

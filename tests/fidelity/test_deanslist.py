@@ -110,10 +110,11 @@ def _answers(served: dict[str, Any], endpoint: str, **params: Any) -> Iterator[A
 
 def _config(served: dict[str, Any]) -> DeansListConfig:
     return DeansListConfig(
+        timezone="America/New_York",
         schools=[
             DeansListSchool(deanslist_school_id=dl, school_number=n)
             for dl, n in served["crosswalk"].items()
-        ]
+        ],
     )
 
 

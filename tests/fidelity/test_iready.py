@@ -23,7 +23,7 @@ import yaml
 
 from sandbox.vendors import iready as vendor
 from support import compiled_models, staging_error
-from teamster.core.settings import REGIONAL_LOCATIONS
+from teamster.core.regions import REGIONS
 from teamster.core.ssh import SSHConnection
 from teamster.libraries.iready import files as library
 from teamster.libraries.vendor_csv import header_slug
@@ -111,7 +111,7 @@ def _served_problems(settings, tmp: Path) -> list[str]:
     problems = []
     name = re.compile(REFERENCE["file_name"])
     placements = set(REFERENCE["values"]["overall_relative_placement"])
-    for region in REGIONAL_LOCATIONS:
+    for region in REGIONS:
         served = _served(settings, region, tmp)
         if not served:
             problems.append(f"{region}: no file")

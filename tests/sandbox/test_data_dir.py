@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from sandbox import postgres
-from sandbox.district import SQL_REGIONS
 from support import free_port_base, make_data_dir, sis_query, teamster_sandbox
+from teamster.core.regions import SQL_SIS_REGIONS
 
 AS_ROOT = os.geteuid() == 0
 
@@ -91,7 +91,7 @@ def test_sandbox_up_on_a_private_data_dir_keeps_it_private():
         while _alive(run["pid"]) and time.monotonic() < deadline:
             time.sleep(0.2)
         clusters = [
-            postgres.SISDatabase(root / "sis" / region, "").pgdata for region in SQL_REGIONS
+            postgres.SISDatabase(root / "sis" / region, "").pgdata for region in SQL_SIS_REGIONS
         ]
         assert [c for c in clusters if postgres._server_pid(c) is not None] == []
 

@@ -7,9 +7,10 @@ import pytest
 import yaml
 
 from sandbox import sis
-from sandbox.generator import ACTIVE, GRADUATED_SCHOOL, REGIONS, STAMPED_SINCE, World, generate
+from sandbox.generator import ACTIVE, GRADUATED_SCHOOL, STAMPED_SINCE, World, generate
 from sandbox.sis import TABLES
 from support import REPO
+from teamster.core.regions import REGIONS, REGISTRY
 
 CURSORS = {
     table: column
@@ -201,11 +202,11 @@ def test_later_i_ready_and_adp_views_keep_the_past():
 
 def test_ada_truth_is_a_rate_per_school(district):
     truth = district.truth()
-    for region, plan in REGIONS.items():
-        ada = truth["ada_by_school"][region]
-        assert len(ada) == len(plan["schools"])
+    for plan in REGISTRY.regions:
+        ada = truth["ada_by_school"][plan.name]
+        assert len(ada) == len(plan.schools)
         assert all(0.8 < v < 1.0 for v in ada.values())
-        assert all(0 <= v <= 1 for v in truth["chronic_absence_by_school"][region].values())
+        assert all(0 <= v <= 1 for v in truth["chronic_absence_by_school"][plan.name].values())
 
 
 def test_the_sftp_export_is_powerschools_not_the_database(district):

@@ -13,9 +13,10 @@ import paramiko
 import psycopg
 import pytest
 
-from sandbox.district import SFTP_SERVERS, Sandbox, ports_from_base
+from sandbox.district import Sandbox
 from support import free_port_base, make_data_dir, sis_query
 from teamster.core.settings import SSHSettings
+from teamster.core.settings.local import SFTP_SERVERS, sandbox_ports
 from teamster.core.ssh import SSHConnection, SSHError
 from teamster.libraries.powerschool.sis.sftp import DropFileError, read_drop
 
@@ -23,7 +24,7 @@ from teamster.libraries.powerschool.sis.sftp import DropFileError, read_drop
 @pytest.fixture(scope="module")
 def box():
     data_dir = make_data_dir("teamster-servers-")
-    sandbox = Sandbox(data_dir, ports_from_base(free_port_base()))
+    sandbox = Sandbox(data_dir, sandbox_ports(free_port_base()))
     sandbox.generate(seed=11, scale=0.04, as_of=dt.date(2026, 11, 2))
     with sandbox:
         yield sandbox

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from support import free_port_base
-from teamster.core.settings import LOCATIONS
+from teamster.core.regions import LOCATIONS
 
 WORKSPACE = """{ workspaceOrError { ... on Workspace { locationEntries {
   name locationOrLoadError { __typename ... on PythonError { message } } } } } }"""

@@ -47,7 +47,7 @@ def _enrollment(world: World, district: District, end: dt.datetime) -> None:
             published = at(opens, 8)
             action = {
                 "id": action_id,
-                "title": f"{region.plan['city']} {kind}",
+                "title": f"{region.plan.city} {kind}",
                 "academicYear": f"{year + 1}-{year + 2}",
             }
             if kind == "Re-enrollment":

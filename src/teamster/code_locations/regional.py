@@ -1,8 +1,8 @@
 """The shape every regional code location shares; each region differs only in config.
 
-A region ingests PowerSchool SIS (SQL through the tunnel, or SFTP drops when its
-``powerschool.yaml`` says so), DeansList and i-Ready, builds its dbt project, and, when
-it has an ``autocomm.yaml``, pushes AutoComm files to its PowerSchool.
+A region ingests PowerSchool SIS (SQL through the tunnel, or SFTP drops, as the registry
+``locations.yaml`` says), DeansList and i-Ready, builds its dbt project, and, when the
+registry says so, pushes the AutoComm files its ``autocomm.yaml`` lists to its PowerSchool.
 """
 
 from pathlib import Path
@@ -12,8 +12,9 @@ from dagster import Definitions
 from teamster.core.automation import automation_sensor
 from teamster.core.executor import executor_for
 from teamster.core.loading import definitions_load
+from teamster.core.regions import REGISTRY
 from teamster.core.resources import shared_resources
-from teamster.core.settings import current
+from teamster.core.settings import SettingsError, current
 from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource, project_manifest
 from teamster.libraries.dbt.exposures import exposure_specs
 from teamster.libraries.deanslist.assets import build_deanslist_assets
@@ -40,8 +41,9 @@ from teamster.libraries.powerschool.sis.sensors import (
 @definitions_load()  # the dbt manifest is large: see teamster.core.loading
 def build_regional_definitions(location: str, config: Path) -> Definitions:
     settings = current()
-    sis = load_sis_config(config / "powerschool.yaml")
-    deanslist = load_deanslist_config(config / "deanslist.yaml")
+    region = REGISTRY.region(location)
+    sis = load_sis_config(config / "powerschool.yaml", region)
+    deanslist = load_deanslist_config(config / "deanslist.yaml", region.timezone)
     assets = [
         *build_sis_assets(location, sis),
         *build_deanslist_assets(location, deanslist),
@@ -55,7 +57,12 @@ def build_regional_definitions(location: str, config: Path) -> Definitions:
         "iready": iready_resource(location, settings, load_iready_config(config / "iready.yaml")),
         "dbt": dbt_resource(location, settings),
     }
-    if (config / "autocomm.yaml").exists():
+    if (config / "autocomm.yaml").exists() != region.autocomm:
+        raise SettingsError(
+            f"{location}: locations.yaml says autocomm: {str(region.autocomm).lower()}, "
+            f"but {config / 'autocomm.yaml'} {'is missing' if region.autocomm else 'exists'}"
+        )
+    if region.autocomm:
         exposures = exposure_specs(project_manifest(location, settings), location)
         autocomm = load_autocomm_config(config / "autocomm.yaml")
         assets.append(build_autocomm_asset(location, autocomm, exposures))

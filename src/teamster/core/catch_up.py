@@ -43,7 +43,7 @@ from dagster._serdes import deserialize_value, serialize_value
 from dagster._utils.schedules import cron_string_iterator
 
 from teamster.core.locations import Launcher, load_definitions, phases
-from teamster.core.settings import LOCATIONS
+from teamster.core.regions import LOCATIONS
 
 # where the automation and sensor cursors live in the instance's key-value store
 CURSOR_PREFIX = "teamster/catch_up"

@@ -15,7 +15,7 @@ from functools import partial
 
 from dagster import AssetKey, BackfillPolicy, DagsterInstance, Definitions, EventLogEntry
 
-from teamster.core.settings import LOCATIONS
+from teamster.core.regions import LOCATIONS
 
 # the run tags that make one run cover a range of partitions
 RANGE_START_TAG = "dagster/asset_partition_range_start"

@@ -18,7 +18,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from teamster.core.locations import load_definitions
-from teamster.core.settings import REGIONAL_LOCATIONS
+from teamster.core.regions import REGIONS
 
 AUTOCOMM_REGIONS = ("kippnewark", "kippcamden", "kippmiami")
 EXTRACTS = (
@@ -97,7 +97,7 @@ def _query(settings, sql: str) -> list[tuple]:
 def truth(sandbox, settings) -> dict[str, Any]:
     """The district as built: every PowerSchool asset materialized once; its truth."""
     with DagsterInstance.ephemeral() as instance:
-        for region in REGIONAL_LOCATIONS:
+        for region in REGIONS:
             _ingest_and_build(region, instance)
         _run(
             "kipptaf",

@@ -8,7 +8,7 @@ from pathlib import Path
 from dagster import AssetKey
 
 from teamster.core.locations import load_definitions
-from teamster.core.settings import LOCATIONS
+from teamster.core.regions import LOCATIONS
 
 ROOT = Path(__file__).parents[3]
 

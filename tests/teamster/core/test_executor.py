@@ -37,7 +37,8 @@ from support import prod_env
 from support import prod_settings as support_prod_settings
 from teamster.core.executor import executor_for
 from teamster.core.locations import load_definitions
-from teamster.core.settings import LOCATIONS, Settings, load_settings
+from teamster.core.regions import LOCATIONS
+from teamster.core.settings import Settings, load_settings
 from teamster.libraries.dbt.assets import dbt_resource
 from teamster.libraries.dbt.groups import build_group_assets, load_groups
 from teamster.libraries.dbt.project import prepare

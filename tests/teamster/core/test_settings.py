@@ -108,10 +108,10 @@ def test_bad_port_base_is_named():
 
 
 def test_local_ports_are_the_sandbox_layout(tmp_path):
-    from sandbox.district import ports_from_base
+    from teamster.core.settings.local import sandbox_ports
 
     s = load_settings({"TEAMSTER_DATA_DIR": str(tmp_path), "TEAMSTER_SANDBOX_PORT_BASE": "50000"})
-    ports = ports_from_base(50000)
+    ports = sandbox_ports(50000)
     assert {db.ssh.port for db in s.sis_databases.values()} == {ports.bastion}
     assert s.sis_sftp["kipppaterson"].ssh.port == ports.sftp["kipppaterson"]
     assert s.enrollment.base_url == f"http://127.0.0.1:{ports.http['enrollment']}"
@@ -147,7 +147,7 @@ def test_prod_adp_and_google_sheets():
 def test_load_config_names_the_file_and_section(tmp_path):
     from pydantic import BaseModel
 
-    from teamster.core.settings import load_config
+    from teamster.core.config import load_config
 
     class Folder(BaseModel):
         path: str

@@ -9,6 +9,7 @@ from dagster import Definitions
 from teamster.core.automation import automation_sensor
 from teamster.core.executor import executor_for
 from teamster.core.loading import definitions_load
+from teamster.core.regions import REGISTRY
 from teamster.core.resources import shared_resources
 from teamster.core.settings import current
 from teamster.libraries.adp.assets import build_adp_assets
@@ -30,8 +31,8 @@ from teamster.libraries.powerschool.enrollment.schedules import build_enrollment
 from teamster.libraries.tableau.assets import build_workbook_assets, load_tableau_config
 from teamster.libraries.tableau.resources import tableau_resource
 
-LOCATION = "kipptaf"
-TIMEZONE = "America/New_York"
+LOCATION = REGISTRY.network.name
+TIMEZONE = REGISTRY.network.timezone
 CONFIG = Path(__file__).parent / "config"
 
 # the dbt manifest is large: see teamster.core.loading

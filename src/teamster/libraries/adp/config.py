@@ -25,7 +25,8 @@ from pydantic import (
     model_validator,
 )
 
-from teamster.core.settings import LOCATIONS, load_config
+from teamster.core.config import load_config
+from teamster.core.regions import LOCATIONS
 
 _CODE = re.compile(r"[0-9]+")
 _GROUP = re.compile(r"[A-Za-z0-9]+")

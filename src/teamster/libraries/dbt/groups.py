@@ -22,8 +22,9 @@ from dagster import (
 from dagster_dbt import DbtCliResource, dbt_assets
 from pydantic import BaseModel, ConfigDict
 
+from teamster.core.config import load_config
 from teamster.core.resources import WAREHOUSE_POOL
-from teamster.core.settings import Settings, load_config
+from teamster.core.settings import Settings
 from teamster.libraries.dbt.assets import project_manifest
 from teamster.libraries.dbt.project import dbt_project
 from teamster.libraries.dbt.translator import TRANSLATOR

@@ -15,7 +15,7 @@ from dagster import AssetKey, AutomationCondition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 from teamster.core.naming import key_for_relation
-from teamster.core.settings import LOCATIONS
+from teamster.core.regions import LOCATIONS
 
 
 class TeamsterDbtTranslator(DagsterDbtTranslator):

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, PositiveInt, PrivateAttr, field_validator
 
-from teamster.core.settings import load_config
+from teamster.core.config import load_config
 
 
 class DeansListSchool(BaseModel):
@@ -30,24 +29,15 @@ class DeansListSchool(BaseModel):
 class DeansListConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # the schools' wall clock: DeansList's plain-text times are in it, and the nightly
-    # reload runs by it
-    timezone: str = "America/New_York"
+    # the schools' wall clock (the region's, from the registry): DeansList's plain-text
+    # times are in it, and the nightly reload runs by it
+    timezone: str
     # the first school year (July 1) loaded; each fiscal year is a partition
     first_fiscal_year: dt.date = dt.date(2025, 7, 1)
     # rows per behaviour page (DeansList's `page_size`)
     behavior_page_size: PositiveInt = 5000
     schools: list[DeansListSchool]
     _source: str = PrivateAttr(default="DeansList config")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {name!r}") from None
-        return name
 
     @field_validator("first_fiscal_year")
     @classmethod
@@ -83,7 +73,8 @@ class DeansListConfig(BaseModel):
         return self._source
 
 
-def load_deanslist_config(path: Path) -> DeansListConfig:
-    config = load_config(path, DeansListConfig, "deanslist")
+def load_deanslist_config(path: Path, timezone: str) -> DeansListConfig:
+    """A region's DeansList config from ``path``; ``timezone`` is the region's (registry)."""
+    config = load_config(path, DeansListConfig, "deanslist", {"timezone": timezone})
     config._source = str(path)
     return config

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from teamster.core.settings import load_config
+from teamster.core.config import load_config
 from teamster.core.typed_csv import arrow_type, schema_of
 
 

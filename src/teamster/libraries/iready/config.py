@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, PositiveInt, PrivateAttr, field_validator
 
-from teamster.core.settings import load_config
+from teamster.core.config import load_config
 
 _FOLDER = re.compile(r"[A-Za-z0-9_.-]+")
 

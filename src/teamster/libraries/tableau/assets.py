@@ -20,8 +20,8 @@ from dagster import (
 from dagster_dbt import get_asset_key_for_model
 from pydantic import BaseModel, ConfigDict
 
+from teamster.core.config import load_config
 from teamster.core.naming import relation_for_key
-from teamster.core.settings import load_config
 
 RESOURCE_KEY = "tableau"
 

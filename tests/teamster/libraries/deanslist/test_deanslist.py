@@ -31,8 +31,9 @@ from dagster import AssetKey, DagsterInstance, build_schedule_context, materiali
 from sandbox.http import start_http
 from teamster.core.http import Retries
 from teamster.core.locations import load_definitions
+from teamster.core.regions import REGIONS, REGISTRY
 from teamster.core.resources import shared_resources
-from teamster.core.settings import REGIONAL_LOCATIONS, SettingsError
+from teamster.core.settings import SettingsError
 from teamster.libraries.deanslist.assets import (
     arrow_schema,
     build_deanslist_assets,
@@ -103,7 +104,9 @@ def _api(settings, attempts: int = 6) -> DeansListAPI:
 
 
 def _config(location: str) -> DeansListConfig:
-    return load_deanslist_config(CONFIG_DIR / location / "config" / "deanslist.yaml")
+    return load_deanslist_config(
+        CONFIG_DIR / location / "config" / "deanslist.yaml", REGISTRY.region(location).timezone
+    )
 
 
 def _keys(settings) -> dict[str, str]:
@@ -137,10 +140,10 @@ def test_each_region_config_is_the_crosswalk_the_sandbox_issues(sandbox, setting
     """The checked-in crosswalks name exactly the DeansList schools the sandbox serves,
     and the keys file holds a key for each (keyed by DeansList id)."""
     truth = sandbox.truth()["deanslist_crosswalk"]
-    for location in REGIONAL_LOCATIONS:
+    for location in REGIONS:
         crosswalk = {str(k): v for k, v in _config(location).crosswalk.items()}
         assert crosswalk == truth[location], location
-    listed = [s for loc in REGIONAL_LOCATIONS for s in _config(loc).school_ids]
+    listed = [s for loc in REGIONS for s in _config(loc).school_ids]
     assert sorted(str(s) for s in listed) == sorted(_keys(settings))
 
 
@@ -157,10 +160,6 @@ def test_each_region_config_is_the_crosswalk_the_sandbox_issues(sandbox, setting
         ("schools: [{deanslist_school_id: 5, school_numbr: 1}]", "school_numbr"),
         ("schools: [{deanslist_school_id: -5, school_number: 1}]", "greater than 0"),
         (
-            "timezone: Mars/Olympus\n  schools: [{deanslist_school_id: 5, school_number: 1}]",
-            "unknown time zone",
-        ),
-        (
             "first_fiscal_year: 2025-08-01\n"
             "  schools: [{deanslist_school_id: 5, school_number: 1}]",
             "starts on July 1",
@@ -171,8 +170,23 @@ def test_a_bad_config_names_its_file(tmp_path, body, message):
     path = tmp_path / "deanslist.yaml"
     path.write_text(f"deanslist:\n  {body}\n")
     with pytest.raises(SettingsError, match=message) as info:
-        load_deanslist_config(path)
+        load_deanslist_config(path, "America/New_York")
     assert str(path) in str(info.value)
+
+
+def test_the_time_zone_is_the_registrys_alone(tmp_path):
+    """A region's clock is set once, in locations.yaml: a config that sets it too is
+    refused rather than one of the two silently winning."""
+    path = tmp_path / "deanslist.yaml"
+    path.write_text(
+        "deanslist:\n  timezone: America/Chicago\n"
+        "  schools: [{deanslist_school_id: 5, school_number: 1}]\n"
+    )
+    with pytest.raises(SettingsError, match="timezone is the region's") as info:
+        load_deanslist_config(path, "America/New_York")
+    assert str(path) in str(info.value) and "locations.yaml" in str(info.value)
+    path.write_text("deanslist:\n  schools: [{deanslist_school_id: 5, school_number: 1}]\n")
+    assert load_deanslist_config(path, "America/Chicago").timezone == "America/Chicago"
 
 
 # --- loading every region -----------------------------------------------------------------
@@ -188,7 +202,7 @@ def test_every_region_lands_its_truth_per_school(sandbox, settings):
     sandbox.faults.http_burst("deanslist", 500, 2)  # the assets' own retries get through it
     truth = sandbox.truth()
     partition = f"{_year(sandbox)}-07-01"
-    for location in REGIONAL_LOCATIONS:
+    for location in REGIONS:
         result = _materialize(location, partition, DagsterInstance.ephemeral())
         expected = truth["deanslist_by_region"][location]
         [(live, deleted)] = _query(

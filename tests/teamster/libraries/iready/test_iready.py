@@ -16,7 +16,8 @@ from dagster import AssetKey, DagsterInstance, build_sensor_context
 from sandbox.faults import corrupt_file
 from sandbox.vendors import iready as vendor
 from teamster.core.locations import load_definitions
-from teamster.core.settings import REGIONAL_LOCATIONS, SettingsError
+from teamster.core.regions import REGIONS
+from teamster.core.settings import SettingsError
 from teamster.libraries.iready.config import load_iready_config
 from teamster.libraries.iready.files import SCHEMA, IReadyFileError, read_results, subject_of
 from teamster.libraries.iready.sftp import iready_resource
@@ -232,7 +233,7 @@ def test_renamed_or_missing_columns_short_rows_and_truncation_are_refused(tmp_pa
 
 
 def test_every_region_has_a_valid_crosswalk():
-    for location in REGIONAL_LOCATIONS:
+    for location in REGIONS:
         config = load_iready_config(CONFIG / location / "config" / "iready.yaml")
         assert config.site_folder and config.crosswalk
 
@@ -268,7 +269,7 @@ def test_a_bad_crosswalk_names_the_file(tmp_path, body, problem):
 
 def test_every_region_lands_its_truth_and_a_rerun_replaces(sandbox, settings):
     truth = sandbox.truth()
-    for location in REGIONAL_LOCATIONS:
+    for location in REGIONS:
         rows = truth["iready_by_region"][location]
         for subject in ("ela", "math"):
             result = _materialize(location, subject)

@@ -9,10 +9,14 @@ from sandbox.generator import World
 from support import REPO, sis_requests
 from teamster.core.locations import load_definitions
 from teamster.core.partitions import Partition
+from teamster.core.regions import REGISTRY
 from teamster.libraries.powerschool.sis.config import load_sis_config
 
 LOCATION = "kippnewark"
-CONFIG = load_sis_config(REPO / f"src/teamster/code_locations/{LOCATION}/config/powerschool.yaml")
+CONFIG = load_sis_config(
+    REPO / f"src/teamster/code_locations/{LOCATION}/config/powerschool.yaml",
+    REGISTRY.region(LOCATION),
+)
 PROBED = {t.name: t for t in CONFIG.tables if t.cursor is not None}
 
 

@@ -16,6 +16,7 @@ LOCATION = "kippcamden"
 KEY = AssetKey([LOCATION, "powerschool", "attendance"])
 CONFIG = SISConfig(
     path="sql",
+    timezone="America/New_York",
     tables=[SISTable(name="attendance", partition_column="att_date", partition_grain="month")],
 )
 
@@ -85,6 +86,7 @@ def test_months_are_probed_loaded_and_replaced_one_at_a_time(sandbox, defs, tmp_
 
 MOVING = SISConfig(
     path="sql",
+    timezone="America/New_York",
     tables=[
         SISTable(name="attendance", partition_column="transaction_date", partition_grain="month")
     ],

@@ -25,6 +25,7 @@ from sqlglot import exp
 
 from support import prod_settings
 from teamster.core.partitions import Partition, fiscal_year, month
+from teamster.core.regions import REGISTRY, SQL_SIS_REGIONS
 from teamster.core.settings import Settings, SettingsError, SISDatabaseSettings
 from teamster.libraries.powerschool.sis.config import load_sis_config
 from teamster.libraries.powerschool.sis.queries import compile_for, probe, select_table
@@ -211,9 +212,11 @@ def test_every_table_compiles_to_oracle_sql_that_parses(table):
             assert tree.expressions[1].this.this.name == cursor
 
 
-@pytest.mark.parametrize("location", ["kippnewark", "kippcamden", "kippmiami"])
+@pytest.mark.parametrize("location", SQL_SIS_REGIONS)
 def test_each_regions_partitions_compile_to_oracle_sql_that_parses(location):
-    config = load_sis_config(CODE_LOCATIONS / location / "config" / "powerschool.yaml")
+    config = load_sis_config(
+        CODE_LOCATIONS / location / "config" / "powerschool.yaml", REGISTRY.region(location)
+    )
     partitioned = [t for t in config.tables if t.partition_column]
     assert partitioned, "a region with no partitioned table tests nothing here"
     for table in partitioned:

@@ -168,7 +168,11 @@ def test_cursors_come_from_the_declarations():
     with pytest.raises(ValidationError, match="partition_grain"):
         SISTable(name="attendance", partition_column="att_date", partition_grain="week")
     with pytest.raises(ValidationError, match=r"SFTP export has no file for \['log'\]"):
-        SISConfig(path="sftp", tables=[SISTable(name="students"), SISTable(name="log")])
+        SISConfig(
+            path="sftp",
+            timezone="America/New_York",
+            tables=[SISTable(name="students"), SISTable(name="log")],
+        )
 
 
 def test_sandbox_serves_every_declared_column_with_its_type():

@@ -19,8 +19,8 @@ from dagster import (
 )
 from pydantic import BaseModel, ConfigDict
 
+from teamster.core.config import load_config
 from teamster.core.naming import relation_for_key
-from teamster.core.settings import load_config
 from teamster.libraries.powerschool.autocomm.render import render
 
 RESOURCE_KEY = "powerschool_autocomm"

@@ -9,6 +9,7 @@ from typing import Literal
 from dagster import TimeWindowPartitionsDefinition
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from teamster.core.config import load_config
 from teamster.core.partitions import (
     PARTITION_FMT,
     Grain,
@@ -16,7 +17,8 @@ from teamster.core.partitions import (
     time_partitions,
     time_window,
 )
-from teamster.core.settings import Settings, SettingsError, load_config
+from teamster.core.regions import Region
+from teamster.core.settings import Settings, SettingsError
 from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS
 from teamster.libraries.powerschool.sis.sftp import SISDrop
 from teamster.libraries.powerschool.sis.tables import columns
@@ -54,8 +56,9 @@ class SISTable(BaseModel):
 
 class SISConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # how the SIS is read and the schools' clock: the region's, from the registry
     path: Literal["sql", "sftp"]
-    timezone: str = "America/New_York"
+    timezone: str
     first_fiscal_year: dt.date = dt.date(2025, 7, 1)
     tables: list[SISTable]
 
@@ -81,8 +84,10 @@ class SISConfig(BaseModel):
         return time_window(table.partition_grain, key, table.partition_column, first)
 
 
-def load_sis_config(path: Path) -> SISConfig:
-    return load_config(path, SISConfig, "sis")
+def load_sis_config(path: Path, region: Region) -> SISConfig:
+    """``region``'s SIS config: its tables from ``path``, its SIS path and time zone from
+    the registry."""
+    return load_config(path, SISConfig, "sis", {"path": region.sis, "timezone": region.timezone})
 
 
 def sis_resource(location: str, config: SISConfig, settings: Settings) -> PowerSchoolSIS | SISDrop:
