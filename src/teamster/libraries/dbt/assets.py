@@ -2,12 +2,16 @@
 
 import importlib.metadata
 import os
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from dagster import AssetExecutionContext, AssetsDefinition
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
+from dagster_shared.utils import environ
 from packaging.version import Version
+from pydantic import Field
 
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.core.settings import DuckDBSettings, Settings
@@ -32,7 +36,24 @@ class DbtCli(DbtCliResource):
       which dagster-dbt needs only to fetch row counts and column metadata, neither of
       which teamster asks for (without a handle they are skipped, as dagster-dbt
       does for the Fusion engine).
+
+    It also carries the variables dbt's profile reads (``env``) to each dbt it starts,
+    so that loading definitions leaves the process's environment as it found it.
     """
+
+    env: dict[str, str] = Field(
+        default={}, description="Variables set for each dbt command, over the process's own."
+    )
+
+    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:
+        """dagster-dbt's ``cli``, with ``env`` in the dbt process's environment.
+
+        dagster-dbt (0.29) builds that environment from ``os.environ`` inside this call
+        and takes no variables of its own, so ``env`` is in ``os.environ`` only while
+        the call starts dbt (as dagster-dbt's maintainers advise), then restored.
+        """
+        with environ(self.env):
+            return super().cli(args, **kwargs)
 
     @cached_property
     def _cli_version(self) -> Version:
@@ -42,20 +63,32 @@ class DbtCli(DbtCliResource):
         return None
 
 
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    """What each dbt command of a code location needs in its environment.
+
+    The profile picks its target and, in ``local``, the DuckDB file from these; dbt's
+    partial-parse state also depends on them, so they match what ``prepare`` parses with.
+    """
+    env = {
+        "TEAMSTER_DBT_TARGET": settings.dbt_target,
+        # a run of some models also runs only tests whose every parent is built by then:
+        # dbt's default (eager) would run a test naming a model not built yet, and fail;
+        # a value set for the process wins
+        "DBT_INDIRECT_SELECTION": os.environ.get("DBT_INDIRECT_SELECTION", "buildable"),
+    }
+    if isinstance(settings.warehouse, DuckDBSettings):
+        env["TEAMSTER_DUCKDB_PATH"] = str(settings.warehouse.path)
+    return env
+
+
 def dbt_resource(project_name: str, settings: Settings) -> DbtCliResource:
     """The dbt CLI for ``project_name`` on the environment's warehouse."""
-    # dbt reads its profile's paths from the environment of each invocation
-    os.environ["TEAMSTER_DBT_TARGET"] = settings.dbt_target
-    # a run of some models also runs only tests whose every parent is built by then:
-    # dbt's default (eager) would run a test naming a model not built yet, and fail
-    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
-    if isinstance(settings.warehouse, DuckDBSettings):
-        os.environ["TEAMSTER_DUCKDB_PATH"] = str(settings.warehouse.path)
     return DbtCli(
         project_dir=dbt_project(project_name, settings.dbt_target),
         profiles_dir=str(PROFILES_DIR),
         target=settings.dbt_target,
         dbt_executable=dbt_executable(),
+        env=dbt_environment(settings),
     )
 
 
