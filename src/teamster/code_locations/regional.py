@@ -14,8 +14,9 @@ from teamster.core.executor import executor_for
 from teamster.core.loading import definitions_load
 from teamster.core.resources import shared_resources
 from teamster.core.settings import current
-from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource, project_manifest
+from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource
 from teamster.libraries.dbt.exposures import exposure_specs
+from teamster.libraries.dbt.project import project_manifest
 from teamster.libraries.deanslist.assets import build_deanslist_assets
 from teamster.libraries.deanslist.client import DeansListAPI
 from teamster.libraries.deanslist.config import load_deanslist_config

@@ -4,24 +4,22 @@ import importlib.metadata
 import os
 from collections.abc import Sequence
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetsDefinition
-from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
+from dagster import AssetsDefinition
+from dagster_dbt import DbtCliInvocation, DbtCliResource
 from dagster_shared.utils import environ
 from packaging.version import Version
 from pydantic import Field
 
-from teamster.core.resources import WAREHOUSE_POOL
 from teamster.core.settings import DuckDBSettings, Settings
+from teamster.libraries.dbt.groups import DbtGroup, build_group
 from teamster.libraries.dbt.project import (
     PROFILES_DIR,
     dbt_executable,
     dbt_project,
-    ensure_manifest,
+    project_manifest,
 )
-from teamster.libraries.dbt.translator import TRANSLATOR
 
 
 class DbtCli(DbtCliResource):
@@ -92,13 +90,6 @@ def dbt_resource(project_name: str, settings: Settings) -> DbtCliResource:
     )
 
 
-def project_manifest(project_name: str, settings: Settings) -> Path:
-    """The manifest of ``project_name``; in ``local``, prepared for runs on the
-    environment's DuckDB file (see ``prepare``)."""
-    warehouse = settings.warehouse.path if isinstance(settings.warehouse, DuckDBSettings) else None
-    return ensure_manifest(project_name, settings.environment, warehouse)
-
-
 def build_dbt_assets(
     project_name: str,
     settings: Settings,
@@ -106,19 +97,9 @@ def build_dbt_assets(
     select: str = "fqn:*",
     exclude: str | None = None,
 ) -> AssetsDefinition:
+    """The nodes of ``project_name`` that ``select`` picks, less ``exclude``, as one
+    ungrouped ``@dbt_assets`` (a region's whole project by default), built like every
+    group of a project split in YAML (``teamster.libraries.dbt.groups``)."""
+    group = DbtGroup(name=name or f"{project_name}_dbt_assets", select=select, exclude=exclude)
     manifest = project_manifest(project_name, settings)
-    project = dbt_project(project_name, settings.dbt_target)
-
-    @dbt_assets(
-        manifest=manifest,
-        project=project,
-        dagster_dbt_translator=TRANSLATOR,
-        name=name or f"{project_name}_dbt_assets",
-        select=select,
-        exclude=exclude,
-        pool=WAREHOUSE_POOL,
-    )
-    def _assets(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build"], context=context).stream()
-
-    return _assets
+    return build_group(group, manifest, dbt_project(project_name, settings.dbt_target))

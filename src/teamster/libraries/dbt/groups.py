@@ -19,13 +19,12 @@ from dagster import (
     Jitter,
     RetryPolicy,
 )
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from pydantic import BaseModel, ConfigDict
 
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.core.settings import Settings, load_config
-from teamster.libraries.dbt.assets import project_manifest
-from teamster.libraries.dbt.project import dbt_project
+from teamster.libraries.dbt.project import dbt_project, project_manifest
 from teamster.libraries.dbt.translator import TRANSLATOR
 
 
@@ -82,10 +81,12 @@ def load_groups(path: Path) -> DbtGroups:
 def build_group_assets(config: DbtGroups, settings: Settings) -> list[AssetsDefinition]:
     manifest = project_manifest(config.project, settings)
     project = dbt_project(config.project, settings.dbt_target)
-    return [_group(group, manifest, project) for group in config.groups]
+    return [build_group(group, manifest, project) for group in config.groups]
 
 
-def _group(group: DbtGroup, manifest: Path, project) -> AssetsDefinition:
+def build_group(group: DbtGroup, manifest: Path, project: DbtProject) -> AssetsDefinition:
+    """One group's ``@dbt_assets``: every dbt asset definition of teamster is built
+    here, so all share the translator, the warehouse pool and the way dbt is run."""
     partitions = DynamicPartitionsDefinition(name=group.partitions) if group.partitions else None
     if (group.partitions is None) != (group.partition_var is None):
         raise ValueError(f"dbt group {group.name}: set both partitions and partition_var")

@@ -1,4 +1,5 @@
-"""The dbt resource: what reaches each dbt command, and what loading leaves behind."""
+"""A region's dbt assets and resource: what they select, what reaches each dbt command,
+and what loading leaves behind."""
 
 import json
 import os
@@ -8,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dagster import AssetKey
 from dagster_dbt.core import resource as dagster_dbt_resource
 
+from teamster.core.resources import WAREHOUSE_POOL
 from teamster.core.settings import DuckDBSettings, Settings
-from teamster.libraries.dbt.assets import dbt_resource
+from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource
 
 ROOT = Path(__file__).parents[4]
 
@@ -75,3 +78,25 @@ def test_indirect_selection_set_for_the_process_wins(
     monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")
     dbt = dbt_resource("kippnewark", settings)
     assert dbt.env["DBT_INDIRECT_SELECTION"] == "cautious"
+
+
+STUDENTS = AssetKey(["kippnewark", "powerschool", "stg_powerschool__students"])
+
+
+def test_a_region_builds_its_whole_project_as_one_group(settings: Settings) -> None:
+    assets = build_dbt_assets("kippnewark", settings)
+    assert assets.node_def.name == "kippnewark_dbt_assets"
+    assert STUDENTS in assets.keys
+    # the same builder as kipptaf's groups: the warehouse pool, no retries or partitions
+    assert assets.op.pool == WAREHOUSE_POOL
+    assert assets.op.retry_policy is None
+    assert assets.partitions_def is None
+
+
+def test_select_and_exclude_are_honoured(settings: Settings) -> None:
+    whole = build_dbt_assets("kippnewark", settings).keys
+    only = build_dbt_assets("kippnewark", settings, name="only", select="stg_powerschool__students")
+    assert only.node_def.name == "only"
+    assert only.keys == {STUDENTS}
+    rest = build_dbt_assets("kippnewark", settings, exclude="stg_powerschool__students")
+    assert rest.keys == whole - {STUDENTS}
