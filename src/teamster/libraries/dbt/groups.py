@@ -20,7 +20,7 @@ from dagster import (
     RetryPolicy,
 )
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.core.settings import Settings, load_config
@@ -56,6 +56,9 @@ class DbtGroup(BaseModel):
     # dynamic partitions whose key reaches dbt as the variable `partition_var`
     partitions: str | None = None
     partition_var: str | None = None
+    # the group whose manifest others resolve model names through (Tableau workbooks);
+    # exactly one group of a project is canonical
+    canonical: bool = False
 
     def op_tags(self) -> dict | None:
         if self.cpu is None:
@@ -72,6 +75,23 @@ class DbtGroups(BaseModel):
     model_config = ConfigDict(extra="forbid")
     project: str
     groups: list[DbtGroup]
+
+    @model_validator(mode="after")
+    def _one_canonical(self) -> "DbtGroups":
+        marked = [g.name for g in self.groups if g.canonical]
+        if len(marked) != 1:
+            raise ValueError(f"exactly one group must be canonical: true, not {marked or 'none'}")
+        return self
+
+    @property
+    def canonical(self) -> DbtGroup:
+        """The group marked ``canonical: true``."""
+        return next(g for g in self.groups if g.canonical)
+
+
+def canonical_assets(config: DbtGroups, assets: list[AssetsDefinition]) -> AssetsDefinition:
+    """Of ``assets`` (as ``build_group_assets`` made them), the canonical group's."""
+    return next(a for a in assets if a.node_def.name == config.canonical.name)
 
 
 def load_groups(path: Path) -> DbtGroups:
