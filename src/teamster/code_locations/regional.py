@@ -16,7 +16,6 @@ from teamster.core.resources import shared_resources
 from teamster.core.settings import current
 from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource
 from teamster.libraries.dbt.exposures import exposure_specs
-from teamster.libraries.dbt.project import project_manifest
 from teamster.libraries.deanslist.assets import build_deanslist_assets
 from teamster.libraries.deanslist.client import DeansListAPI
 from teamster.libraries.deanslist.config import load_deanslist_config
@@ -43,11 +42,12 @@ def build_regional_definitions(location: str, config: Path) -> Definitions:
     settings = current()
     sis = load_sis_config(config / "powerschool.yaml")
     deanslist = load_deanslist_config(config / "deanslist.yaml")
+    dbt = build_dbt_assets(location, settings)
     assets = [
         *build_sis_assets(location, sis),
         *build_deanslist_assets(location, deanslist),
         *build_iready_assets(location),
-        build_dbt_assets(location, settings),
+        dbt,
     ]
     resources = {
         **shared_resources(settings),
@@ -57,7 +57,7 @@ def build_regional_definitions(location: str, config: Path) -> Definitions:
         "dbt": dbt_resource(location, settings),
     }
     if (config / "autocomm.yaml").exists():
-        exposures = exposure_specs(project_manifest(location, settings), location)
+        exposures = exposure_specs(dbt, location)
         autocomm = load_autocomm_config(config / "autocomm.yaml")
         assets.append(build_autocomm_asset(location, autocomm, exposures))
         resources["powerschool_autocomm"] = AutoCommInbox(settings.autocomm[location])
