@@ -1,7 +1,8 @@
 """A dbt project split into several ``@dbt_assets`` groups, declared in YAML.
 
-kipptaf runs its dbt nodes as four groups with their own selection, CPU request,
-retry policy and partitions (the seed's "kipptaf dbt asset groups"). Each group is one
+kipptaf runs its dbt nodes as four groups (core, reporting extracts, Google Sheets,
+ADP payroll), each with its own selection, CPU request, retry policy and partitions,
+so that a slow, flaky or partitioned part does not hold up the rest. Each group is one
 ``@dbt_assets`` over the same manifest and the one shared translator, so keys and
 lineage are identical to a single ungrouped definition.
 """
