@@ -331,8 +331,8 @@ def group_problems(text: str) -> list[str]:
         retries = f"retried {group.retry.max_retries} times" if group.retry else None
         if ("retried" in row["also"]) != bool(retries) or (retries and retries not in row["also"]):
             problems.append(f"{group.name}: retry {group.retry}, the page {row['also']!r}")
-    if "canonical" not in rows[0]["also"] or names[0] != "core_dbt_assets":
-        problems.append("groups: core_dbt_assets is not first or not called canonical")
+        if ("canonical" in row["also"]) != group.canonical:
+            problems.append(f"{group.name}: canonical {group.canonical}, the page {row['also']!r}")
     return problems
 
 
@@ -478,6 +478,7 @@ ALTERATIONS = [
         "| `reporting/` | `kipptaf` |",
     ),
     ("kipptaf dbt asset groups", "| 1750m |", "| 1500m |"),
+    ("kipptaf dbt asset groups", "| 2000m | canonical:", "| 2000m | core:"),
     (
         "kipptaf dbt asset groups",
         "`source:adp_payroll+`, `tag:google_sheet`, `extracts`",

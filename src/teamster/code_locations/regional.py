@@ -15,7 +15,7 @@ from teamster.core.loading import definitions_load
 from teamster.core.regions import REGISTRY
 from teamster.core.resources import shared_resources
 from teamster.core.settings import SettingsError, current
-from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource, project_manifest
+from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource
 from teamster.libraries.dbt.exposures import exposure_specs
 from teamster.libraries.deanslist.assets import build_deanslist_assets
 from teamster.libraries.deanslist.client import DeansListAPI
@@ -44,11 +44,12 @@ def build_regional_definitions(location: str, config: Path) -> Definitions:
     region = REGISTRY.region(location)
     sis = load_sis_config(config / "powerschool.yaml", region)
     deanslist = load_deanslist_config(config / "deanslist.yaml", region.timezone)
+    dbt = build_dbt_assets(location, settings)
     assets = [
         *build_sis_assets(location, sis),
         *build_deanslist_assets(location, deanslist),
         *build_iready_assets(location),
-        build_dbt_assets(location, settings),
+        dbt,
     ]
     resources = {
         **shared_resources(settings),
@@ -63,7 +64,7 @@ def build_regional_definitions(location: str, config: Path) -> Definitions:
             f"but {config / 'autocomm.yaml'} {'is missing' if region.autocomm else 'exists'}"
         )
     if region.autocomm:
-        exposures = exposure_specs(project_manifest(location, settings), location)
+        exposures = exposure_specs(dbt, location)
         autocomm = load_autocomm_config(config / "autocomm.yaml")
         assets.append(build_autocomm_asset(location, autocomm, exposures))
         resources["powerschool_autocomm"] = AutoCommInbox(settings.autocomm[location])

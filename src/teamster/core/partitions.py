@@ -47,14 +47,15 @@ class Partition:
         return f"{self.name}={self.key}"
 
 
-def fiscal_years(start: dt.date, timezone: str) -> TimeWindowPartitionsDefinition:
+def fiscal_year_partitions(start: dt.date, timezone: str) -> TimeWindowPartitionsDefinition:
     """One partition per fiscal year from ``start``, including the one in progress."""
     if (start.month, start.day) != (7, 1):
         raise ValueError(f"fiscal years start on July 1, not {start}")
     return _windows(start, FISCAL_YEAR_CRON, timezone)
 
 
-def month(key: str, column: str) -> Partition:
+def month_window(key: str, column: str) -> Partition:
+    """The rows of monthly partition ``key`` (the month's first day) on ``column``."""
     start = dt.datetime.strptime(key, PARTITION_FMT)
     if start.day != 1:
         raise ValueError(f"{key!r} is not a monthly partition key")
@@ -62,7 +63,7 @@ def month(key: str, column: str) -> Partition:
     return Partition("month", key, column, start=start, end=end)
 
 
-def months(start: dt.date, timezone: str) -> TimeWindowPartitionsDefinition:
+def month_partitions(start: dt.date, timezone: str) -> TimeWindowPartitionsDefinition:
     """One partition per calendar month from ``start``, including the one in progress."""
     if start.day != 1:
         raise ValueError(f"months start on the 1st, not {start}")
@@ -81,13 +82,19 @@ def _windows(start: dt.date, cron: str, timezone: str) -> TimeWindowPartitionsDe
 
 
 def time_partitions(grain: Grain, start: dt.date, timezone: str) -> TimeWindowPartitionsDefinition:
-    return fiscal_years(start, timezone) if grain == "fiscal_year" else months(start, timezone)
+    """The partitions definition of a table partitioned by ``grain``, from ``start``."""
+    if grain == "fiscal_year":
+        return fiscal_year_partitions(start, timezone)
+    return month_partitions(start, timezone)
 
 
 def time_window(grain: Grain, key: str, column: str, first_key: str | None = None) -> Partition:
     """The rows of partition ``key`` of a table partitioned by ``grain`` on ``column``;
     the partition ``first_key`` also holds all earlier rows and those with no date."""
-    window = fiscal_year(key, column) if grain == "fiscal_year" else month(key, column)
+    if grain == "fiscal_year":
+        window = fiscal_year_window(key, column)
+    else:
+        window = month_window(key, column)
     if key == first_key:
         return dataclasses.replace(window, start=None)
     return window
@@ -98,7 +105,8 @@ def by_value(name: str, key: str, column: str, value: object) -> Partition:
     return Partition(name, key, column, value=value)
 
 
-def fiscal_year(key: str, column: str) -> Partition:
+def fiscal_year_window(key: str, column: str) -> Partition:
+    """The rows of fiscal-year partition ``key`` (its July 1) on ``column``."""
     start = dt.datetime.strptime(key, PARTITION_FMT)
     if (start.month, start.day) != (7, 1):
         raise ValueError(f"{key!r} is not a fiscal-year partition key")

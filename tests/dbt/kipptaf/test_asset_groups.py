@@ -1,4 +1,4 @@
-"""The seed's four kipptaf dbt asset groups, evaluated on the manifest.
+"""kipptaf's four dbt asset groups, evaluated on the manifest.
 
 Each model must fall in exactly one group; models may read only groups that never
 read them back (core and google_sheet depending on each other both ways is what made
@@ -19,8 +19,9 @@ import teamster
 from teamster.libraries.dbt.groups import load_groups
 
 CONFIG = Path(teamster.__file__).parent / "code_locations" / "kipptaf" / "config" / "dbt.yaml"
-# the seed's table: variable -> (select, exclude, CPU)
-SEED_TABLE = {
+# the groups dbt.yaml must declare, written out so that changing one is deliberate:
+# name -> (select, exclude, CPU)
+EXPECTED_GROUPS = {
     "core_dbt_assets": ("fqn:*", "source:adp_payroll+ tag:google_sheet extracts", "2000m"),
     "reporting_dbt_assets": ("extracts", "source:adp_payroll+", "1750m"),
     "google_sheet_dbt_assets": ("tag:google_sheet", "", None),
@@ -101,9 +102,9 @@ def bad_tests(manifest: Manifest, groups: dict[str, str]) -> list[str]:
     return problems
 
 
-def test_the_location_builds_the_seed_table() -> None:
+def test_the_location_builds_the_expected_groups() -> None:
     config = {g.name: (g.select, g.exclude or "", g.cpu) for g in load_groups(CONFIG).groups}
-    assert config == SEED_TABLE
+    assert config == EXPECTED_GROUPS
 
 
 def test_every_model_is_in_exactly_one_group(kipptaf_manifest: Manifest) -> None:

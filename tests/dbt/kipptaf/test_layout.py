@@ -1,6 +1,6 @@
-"""kipptaf's models land in the datasets of the seed's directory table.
+"""kipptaf's models land in the dataset their directory names.
 
-| Directory | dataset |  extracts/tableau/ -> kipptaf_tableau, extracts/ -> kipptaf_extracts,
+extracts/tableau/ -> kipptaf_tableau, extracts/ -> kipptaf_extracts,
 reporting/ -> kipptaf_reporting, everything else -> kipptaf; and `rpt_` models live
 only in extracts/. Checked on the manifest code locations load, by file path.
 """
@@ -19,7 +19,7 @@ SCHEMA_BY_DIRECTORY = [
 
 
 def expected_schema(path: str) -> str:
-    """The dataset the seed's table assigns to a model file of kipptaf."""
+    """The dataset a model file of kipptaf lands in, by its directory."""
     for prefix, schema in SCHEMA_BY_DIRECTORY:
         if path.startswith(prefix):
             return schema
@@ -54,7 +54,7 @@ def stray_rpt(nodes: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def test_expected_schema_follows_the_seed_table() -> None:
+def test_expected_schema_follows_the_directory() -> None:
     assert expected_schema("models/extracts/tableau/rpt_tableau__x.sql") == "kipptaf_tableau"
     assert expected_schema("models/extracts/powerschool/rpt_x.sql") == "kipptaf_extracts"
     assert expected_schema("models/reporting/int_reporting__x.sql") == "kipptaf_reporting"

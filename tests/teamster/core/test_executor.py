@@ -1,5 +1,5 @@
 """In prod every step runs in its own Kubernetes pod, and kipptaf's dbt groups ask for
-the CPU the seed gives them.
+their CPU: 2000m for core, 1750m for the reporting extracts, the default for the rest.
 
 The pod spec is built the way dagster-k8s's step handler builds it (step tags from the
 execution plan, ``get_user_defined_k8s_config``, a container context merged over the
@@ -44,8 +44,8 @@ from teamster.libraries.dbt.groups import build_group_assets, load_groups
 from teamster.libraries.dbt.project import prepare
 
 CONFIG = Path(teamster.__file__).parent / "code_locations" / "kipptaf" / "config" / "dbt.yaml"
-# the seed's "kipptaf dbt asset groups" table: group -> CPU request
-SEED_CPU = {
+# group -> the CPU request its step pod must make (None: the cluster's default)
+EXPECTED_CPU = {
     "core_dbt_assets": "2000m",
     "reporting_dbt_assets": "1750m",
     "google_sheet_dbt_assets": None,
@@ -150,12 +150,12 @@ def step_jobs(kipptaf_manifest: dict, prod_settings: Settings) -> dict[str, dict
     return {name: _step_job(name, dict(plan.get_step_by_key(name).tags)) for name in names}
 
 
-def test_every_seed_group_has_a_step(step_jobs: dict[str, dict[str, Any]]) -> None:
-    assert set(step_jobs) == set(SEED_CPU)
+def test_every_dbt_group_has_a_step(step_jobs: dict[str, dict[str, Any]]) -> None:
+    assert set(step_jobs) == set(EXPECTED_CPU)
 
 
-@pytest.mark.parametrize(("group", "cpu"), SEED_CPU.items())
-def test_dbt_group_pod_requests_the_seeds_cpu(
+@pytest.mark.parametrize(("group", "cpu"), EXPECTED_CPU.items())
+def test_dbt_group_pod_requests_its_cpu(
     step_jobs: dict[str, dict[str, Any]], group: str, cpu: str | None
 ) -> None:
     body = step_jobs[group]

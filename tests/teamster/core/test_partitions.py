@@ -2,42 +2,47 @@ import datetime as dt
 
 import pytest
 
-from teamster.core.partitions import fiscal_year, fiscal_years, month, months
+from teamster.core.partitions import (
+    fiscal_year_partitions,
+    fiscal_year_window,
+    month_partitions,
+    month_window,
+)
 
 
 def test_fiscal_year_window_starts_in_july():
-    p = fiscal_year("2026-07-01", "transaction_date")
+    p = fiscal_year_window("2026-07-01", "transaction_date")
     assert (p.start, p.end) == (dt.datetime(2026, 7, 1), dt.datetime(2027, 7, 1))
     assert p.folder == "fiscal_year=2026-07-01"
     with pytest.raises(ValueError, match="not a fiscal-year partition key"):
-        fiscal_year("2026-01-01", "transaction_date")
+        fiscal_year_window("2026-01-01", "transaction_date")
 
 
-def test_fiscal_years_include_the_one_in_progress():
-    keys = fiscal_years(dt.date(2024, 7, 1), "America/New_York").get_partition_keys(
+def test_fiscal_year_partitions_include_the_one_in_progress():
+    keys = fiscal_year_partitions(dt.date(2024, 7, 1), "America/New_York").get_partition_keys(
         current_time=dt.datetime(2026, 11, 30)
     )
     assert keys == ["2024-07-01", "2025-07-01", "2026-07-01"]
     with pytest.raises(ValueError, match="start on July 1"):
-        fiscal_years(dt.date(2024, 1, 1), "America/New_York")
+        fiscal_year_partitions(dt.date(2024, 1, 1), "America/New_York")
 
 
 def test_month_window_rolls_over_the_year():
-    p = month("2026-12-01", "transaction_date")
+    p = month_window("2026-12-01", "transaction_date")
     assert (p.start, p.end) == (dt.datetime(2026, 12, 1), dt.datetime(2027, 1, 1))
     assert p.folder == "month=2026-12-01"
-    assert month("2026-07-01", "d").end == dt.datetime(2026, 8, 1)
+    assert month_window("2026-07-01", "d").end == dt.datetime(2026, 8, 1)
     with pytest.raises(ValueError, match="not a monthly partition key"):
-        month("2026-12-15", "transaction_date")
+        month_window("2026-12-15", "transaction_date")
 
 
-def test_months_include_the_one_in_progress():
-    keys = months(dt.date(2026, 7, 1), "America/New_York").get_partition_keys(
+def test_month_partitions_include_the_one_in_progress():
+    keys = month_partitions(dt.date(2026, 7, 1), "America/New_York").get_partition_keys(
         current_time=dt.datetime(2026, 11, 30)
     )
     assert keys == ["2026-07-01", "2026-08-01", "2026-09-01", "2026-10-01", "2026-11-01"]
     with pytest.raises(ValueError, match="start on the 1st"):
-        months(dt.date(2026, 7, 2), "America/New_York")
+        month_partitions(dt.date(2026, 7, 2), "America/New_York")
 
 
 def test_the_first_partition_holds_all_earlier_and_undated_rows():

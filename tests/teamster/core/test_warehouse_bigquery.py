@@ -9,7 +9,7 @@ from dagster import AssetKey
 
 from sandbox.prod_run import create_buckets
 from teamster.core.landing import LandingZone
-from teamster.core.partitions import fiscal_year
+from teamster.core.partitions import fiscal_year_window
 from teamster.core.settings import BigQuerySettings, GCSLandingSettings
 from teamster.core.warehouse import BigQueryWarehouse, partition_merge
 
@@ -37,7 +37,7 @@ def loaders(cloud):
 
 def _land_and_replace(loaders, batch, key="2025-07-01"):
     landing, warehouse = loaders
-    partition = fiscal_year(key, "att_date")
+    partition = fiscal_year_window(key, "att_date")
     landed = landing.write(KEY, batch.schema, [batch], partition)
     return warehouse.replace(DATASET, TABLE, landed)
 
@@ -96,7 +96,7 @@ def test_the_merge_is_one_googlesql_statement():
         "p.kippcamden_powerschool.attendance",
         "p.kippcamden_powerschool.attendance__load_1",
         schema,
-        fiscal_year("2025-07-01", "att_date"),
+        fiscal_year_window("2025-07-01", "att_date"),
     )
     [statement] = sqlglot.parse(sql, read="bigquery")
     assert isinstance(statement, sqlglot.exp.Merge)

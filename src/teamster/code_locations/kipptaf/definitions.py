@@ -18,7 +18,7 @@ from teamster.libraries.adp.files import ADPFiles
 from teamster.libraries.adp.sensors import build_adp_sensor, build_workers_schedule
 from teamster.libraries.adp.workforce_now import WorkforceNowAPI
 from teamster.libraries.dbt.assets import dbt_resource
-from teamster.libraries.dbt.groups import build_group_assets, load_groups
+from teamster.libraries.dbt.groups import build_group_assets, canonical_assets, load_groups
 from teamster.libraries.google_sheets.assets import (
     build_google_sheet_assets,
     build_google_sheets_schedule,
@@ -40,11 +40,13 @@ with definitions_load():
     settings = current()
     sheets = load_sheets_config(CONFIG / "google_sheets.yaml")
     adp = load_adp_config(CONFIG / "adp.yaml")
-    dbt_groups = build_group_assets(load_groups(CONFIG / "dbt.yaml"), settings)
-    # the canonical group: workbooks resolve the models they read through its manifest
-    core_dbt_assets = next(a for a in dbt_groups if a.node_def.name == "core_dbt_assets")
+    dbt_config = load_groups(CONFIG / "dbt.yaml")
+    dbt_groups = build_group_assets(dbt_config, settings)
+    # workbooks resolve the models they read through the canonical group's manifest
     workbooks = build_workbook_assets(
-        LOCATION, load_tableau_config(CONFIG / "tableau.yaml"), core_dbt_assets
+        LOCATION,
+        load_tableau_config(CONFIG / "tableau.yaml"),
+        canonical_assets(dbt_config, dbt_groups),
     )
 
     defs = Definitions(

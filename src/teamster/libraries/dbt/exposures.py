@@ -9,17 +9,18 @@ as specs so lineage still shows who reads a model.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from dagster import AssetKey, AssetSpec
-
-from teamster.libraries.dbt.translator import TRANSLATOR
+from dagster import AssetKey, AssetsDefinition, AssetSpec
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 
-def exposure_specs(manifest_path: Path, location: str) -> dict[str, AssetSpec]:
-    """Every exposure of the manifest's own project, by exposure name."""
-    manifest = json.loads(manifest_path.read_text())
+def exposure_specs(dbt_assets: AssetsDefinition, location: str) -> dict[str, AssetSpec]:
+    """Every exposure of the project ``dbt_assets`` was built from, by exposure name.
+
+    The manifest and translator are the ones the ``@dbt_assets`` already holds (read
+    back as dagster-dbt's own ``get_asset_key_for_model`` does), so a large manifest is
+    not parsed a second time and keys match the dbt assets'.
+    """
+    manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([dbt_assets])
     project = manifest["metadata"].get("project_name")
     specs = {}
     for exposure in manifest.get("exposures", {}).values():
@@ -28,7 +29,7 @@ def exposure_specs(manifest_path: Path, location: str) -> dict[str, AssetSpec]:
         deps = []
         for unique_id in exposure["depends_on"]["nodes"]:
             node = manifest["nodes"].get(unique_id) or manifest["sources"][unique_id]
-            deps.append(TRANSLATOR.get_asset_key(node))
+            deps.append(translator.get_asset_key(node))
         owner = exposure.get("owner") or {}
         specs[exposure["name"]] = AssetSpec(
             key=AssetKey([location, exposure["name"]]),

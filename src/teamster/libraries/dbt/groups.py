@@ -1,7 +1,8 @@
 """A dbt project split into several ``@dbt_assets`` groups, declared in YAML.
 
-kipptaf runs its dbt nodes as four groups with their own selection, CPU request,
-retry policy and partitions (the seed's "kipptaf dbt asset groups"). Each group is one
+kipptaf runs its dbt nodes as four groups (core, reporting extracts, Google Sheets,
+ADP payroll), each with its own selection, CPU request, retry policy and partitions,
+so that a slow, flaky or partitioned part does not hold up the rest. Each group is one
 ``@dbt_assets`` over the same manifest and the one shared translator, so keys and
 lineage are identical to a single ungrouped definition.
 """
@@ -19,14 +20,13 @@ from dagster import (
     Jitter,
     RetryPolicy,
 )
-from dagster_dbt import DbtCliResource, dbt_assets
-from pydantic import BaseModel, ConfigDict
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from teamster.core.config import load_config
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.core.settings import Settings
-from teamster.libraries.dbt.assets import project_manifest
-from teamster.libraries.dbt.project import dbt_project
+from teamster.libraries.dbt.project import dbt_project, project_manifest
 from teamster.libraries.dbt.translator import TRANSLATOR
 
 
@@ -58,6 +58,9 @@ class DbtGroup(BaseModel):
     # dynamic partitions whose key reaches dbt as the variable `partition_var`
     partitions: str | None = None
     partition_var: str | None = None
+    # the group whose manifest others resolve model names through (Tableau workbooks);
+    # exactly one group of a project is canonical
+    canonical: bool = False
 
     def op_tags(self) -> dict | None:
         if self.cpu is None:
@@ -75,6 +78,23 @@ class DbtGroups(BaseModel):
     project: str
     groups: list[DbtGroup]
 
+    @model_validator(mode="after")
+    def _one_canonical(self) -> "DbtGroups":
+        marked = [g.name for g in self.groups if g.canonical]
+        if len(marked) != 1:
+            raise ValueError(f"exactly one group must be canonical: true, not {marked or 'none'}")
+        return self
+
+    @property
+    def canonical(self) -> DbtGroup:
+        """The group marked ``canonical: true``."""
+        return next(g for g in self.groups if g.canonical)
+
+
+def canonical_assets(config: DbtGroups, assets: list[AssetsDefinition]) -> AssetsDefinition:
+    """Of ``assets`` (as ``build_group_assets`` made them), the canonical group's."""
+    return next(a for a in assets if a.node_def.name == config.canonical.name)
+
 
 def load_groups(path: Path) -> DbtGroups:
     return load_config(path, DbtGroups)
@@ -83,10 +103,12 @@ def load_groups(path: Path) -> DbtGroups:
 def build_group_assets(config: DbtGroups, settings: Settings) -> list[AssetsDefinition]:
     manifest = project_manifest(config.project, settings)
     project = dbt_project(config.project, settings.dbt_target)
-    return [_group(group, manifest, project) for group in config.groups]
+    return [build_group(group, manifest, project) for group in config.groups]
 
 
-def _group(group: DbtGroup, manifest: Path, project) -> AssetsDefinition:
+def build_group(group: DbtGroup, manifest: Path, project: DbtProject) -> AssetsDefinition:
+    """One group's ``@dbt_assets``: every dbt asset definition of teamster is built
+    here, so all share the translator, the warehouse pool and the way dbt is run."""
     partitions = DynamicPartitionsDefinition(name=group.partitions) if group.partitions else None
     if (group.partitions is None) != (group.partition_var is None):
         raise ValueError(f"dbt group {group.name}: set both partitions and partition_var")

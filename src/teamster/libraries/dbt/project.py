@@ -18,6 +18,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 import teamster
+from teamster.core.settings import DuckDBSettings, Settings
 
 DBT_ROOT = Path(os.environ.get("TEAMSTER_DBT_ROOT", Path(teamster.__file__).parents[1] / "dbt"))
 PROFILES_DIR = DBT_ROOT
@@ -144,3 +145,10 @@ def ensure_manifest(name: str, environment: str, warehouse: Path | None = None) 
     if not manifest.exists():
         raise DbtPrepareError(f"{manifest} is missing: run `teamster dbt prepare` at build time")
     return manifest
+
+
+def project_manifest(project_name: str, settings: Settings) -> Path:
+    """The manifest of ``project_name``; in ``local``, prepared for runs on the
+    environment's DuckDB file (see ``prepare``)."""
+    warehouse = settings.warehouse.path if isinstance(settings.warehouse, DuckDBSettings) else None
+    return ensure_manifest(project_name, settings.environment, warehouse)

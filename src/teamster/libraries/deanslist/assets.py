@@ -31,7 +31,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, asset
 
 from teamster.core.io_managers import Extract
 from teamster.core.naming import dataset_for, key_for_relation
-from teamster.core.partitions import Partition, by_value, fiscal_years
+from teamster.core.partitions import Partition, by_value, fiscal_year_partitions
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.libraries.deanslist.client import (
     ENDPOINTS,
@@ -366,7 +366,7 @@ def _endpoint_asset(location: str, endpoint: str, config: DeansListConfig) -> As
         group_name=GROUP,
         kinds={"deanslist", "parquet"},
         pool=WAREHOUSE_POOL,
-        partitions_def=fiscal_years(config.first_fiscal_year, config.timezone),
+        partitions_def=fiscal_year_partitions(config.first_fiscal_year, config.timezone),
         required_resource_keys={RESOURCE_KEY},
         description=DESCRIPTIONS[endpoint].format(location=location)
         + " One partition per fiscal year: each load replaces exactly that year's rows.",

@@ -1,8 +1,9 @@
 """Workbook assets, declared in config: workbook name -> the models it reads.
 
-Each workbook's parents are resolved through kipptaf's canonical dbt assets
-(``core_dbt_assets``), whose manifest holds every model whatever group builds it;
-a workbook naming a model that does not exist fails at load, naming both.
+Each workbook's parents are resolved through kipptaf's canonical dbt group (the one
+its ``dbt.yaml`` marks ``canonical: true``), whose manifest holds every model whatever
+group builds it; a workbook naming a model that does not exist fails at load, naming
+both.
 """
 
 import re

@@ -4,10 +4,12 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from dagster import AssetKey, Backoff, DynamicPartitionsDefinition, Jitter
 
 import teamster
-from teamster.libraries.dbt.groups import build_group_assets, load_groups
+from teamster.core.settings import SettingsError
+from teamster.libraries.dbt.groups import build_group_assets, canonical_assets, load_groups
 from teamster.libraries.tableau.assets import (
     TableauConfig,
     Workbook,
@@ -83,3 +85,23 @@ def test_a_workbook_naming_a_missing_model_fails_at_load(groups):
     )
     with pytest.raises(ValueError, match="'Ghost Workbook' reads model 'rpt_tableau__nope'"):
         build_workbook_assets("kipptaf", config, groups["core_dbt_assets"])
+
+
+def test_the_canonical_group_is_declared_in_the_config():
+    config = load_groups(CONFIG / "dbt.yaml")
+    assert config.canonical.name == "core_dbt_assets"
+    assert [g.name for g in config.groups if g.canonical] == ["core_dbt_assets"]
+
+
+@pytest.mark.parametrize("marked", [[], ["a", "b"]])
+def test_a_config_without_exactly_one_canonical_group_is_refused(tmp_path, marked):
+    groups = [{"name": n, **({"canonical": True} if n in marked else {})} for n in ("a", "b")]
+    path = tmp_path / "dbt.yaml"
+    path.write_text(yaml.safe_dump({"project": "kipptaf", "groups": groups}))
+    with pytest.raises(SettingsError, match="exactly one group must be canonical"):
+        load_groups(path)
+
+
+def test_canonical_assets_picks_the_declared_group(groups):
+    config = load_groups(CONFIG / "dbt.yaml")
+    assert canonical_assets(config, list(groups.values())) is groups[config.canonical.name]

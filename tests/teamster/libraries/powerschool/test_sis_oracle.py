@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlglot import exp
 
 from support import prod_settings
-from teamster.core.partitions import Partition, fiscal_year, month
+from teamster.core.partitions import Partition, fiscal_year_window, month_window
 from teamster.core.regions import REGISTRY, SQL_SIS_REGIONS
 from teamster.core.settings import Settings, SettingsError, SISDatabaseSettings
 from teamster.libraries.powerschool.sis.config import load_sis_config
@@ -174,8 +174,8 @@ def _bounds(tree: exp.Select) -> set[dt.datetime]:
 
 def _windows(column: str) -> list[Partition]:
     """A fiscal year, a month, and a first partition (open start, NULLs included)."""
-    year = fiscal_year("2025-07-01", column)
-    return [year, month("2026-02-01", column), dataclasses.replace(year, start=None)]
+    year = fiscal_year_window("2025-07-01", column)
+    return [year, month_window("2026-02-01", column), dataclasses.replace(year, start=None)]
 
 
 def _check_select(table: str, partition: Partition | None) -> None:

@@ -29,7 +29,7 @@ from teamster.core.http import Retries
 from teamster.core.settings import (
     TableauServerSettings,
 )
-from teamster.libraries.dbt.groups import build_group_assets, load_groups
+from teamster.libraries.dbt.groups import build_group_assets, canonical_assets, load_groups
 from teamster.libraries.tableau.assets import build_workbook_assets, load_tableau_config
 from teamster.libraries.tableau.resources import TableauError, TableauServer, tableau_resource
 
@@ -156,8 +156,8 @@ def test_prod_variables_sign_in_refresh_every_workbook_and_sign_out(tableau, set
     resource = tableau_resource(prod)
     assert isinstance(resource, TableauServer)
     # the workbook assets exactly as kipptaf builds them, over its canonical dbt group
-    groups = build_group_assets(load_groups(CONFIG / "dbt.yaml"), settings)
-    core = next(a for a in groups if a.node_def.name == "core_dbt_assets")
+    dbt_config = load_groups(CONFIG / "dbt.yaml")
+    core = canonical_assets(dbt_config, build_group_assets(dbt_config, settings))
     config = load_tableau_config(CONFIG / "tableau.yaml")
     workbooks = build_workbook_assets("kipptaf", config, core)
     result = materialize(
