@@ -24,7 +24,7 @@ _LOAD_ALL = """
 import json, os
 before = dict(os.environ)
 from teamster.core.locations import load_definitions
-from teamster.core.settings import LOCATIONS
+from teamster.core.regions import LOCATIONS
 for location in LOCATIONS:
     load_definitions(location)
 after = dict(os.environ)
