@@ -787,3 +787,33 @@ def dbt_prepare(force: bool = typer.Option(False, help="Parse even if current.")
 
     for location in LOCATIONS:
         console.print(f"{location}: {prepare(location, force=force)}")
+
+
+@app.command("new-region")
+def new_region(
+    name: str = typer.Argument(..., help="The region's name, e.g. kippnola."),
+    sis: str = typer.Option("sql", help="How PowerSchool is read: sql or sftp."),
+    timezone: str = typer.Option("America/New_York", help="The schools' IANA time zone."),
+    city: str | None = typer.Option(None, help="Its city (default: from the name)."),
+    state: str | None = typer.Option(None, help="Its state (default: the usual one)."),
+    autocomm: bool = typer.Option(True, help="Push AutoComm files to its PowerSchool."),
+    schools: str = typer.Option("2", help="A count (K-4, 5-8, 9-12 in turn) or bands: K-4,5-8."),
+    repo: Path | None = typer.Option(None, help="The checkout to add it to (default: this one)."),
+) -> None:
+    """Add a school region: its registry block, code location, dbt project, kipptaf's
+    sources and the deployment files (docs/adding-a-region.md)."""
+    from teamster.libraries.dbt.project import DbtPrepareError
+    from teamster.scaffold import ScaffoldError, new_region
+
+    options = dict(name=name, sis=sis, timezone=timezone, city=city, state=state)
+    try:
+        done = new_region(repo, autocomm=autocomm, schools=schools, **options)
+    except ScaffoldError as e:
+        console.print(f"[bold red]not added[/]: {e}")
+        raise typer.Exit(2) from None
+    except DbtPrepareError as e:
+        console.print(f"[bold red]written, but dbt deps failed[/]: {e}")
+        raise typer.Exit(1) from None
+    for path in done.paths_written:
+        console.print(f"  {path.relative_to(done.paths.repo)}")
+    console.print(f"[bold]{name}[/] added; next steps: docs/adding-a-region.md")
