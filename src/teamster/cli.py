@@ -805,15 +805,16 @@ def new_region(
     from teamster.libraries.dbt.project import DbtPrepareError
     from teamster.scaffold import ScaffoldError, new_region
 
+    out = Console()  # whatever stdout is now (a test's runner replaces it)
     options = dict(name=name, sis=sis, timezone=timezone, city=city, state=state)
     try:
         done = new_region(repo, autocomm=autocomm, schools=schools, **options)
     except ScaffoldError as e:
-        console.print(f"[bold red]not added[/]: {e}")
+        out.print(f"[bold red]not added[/]: {e}")
         raise typer.Exit(2) from None
     except DbtPrepareError as e:
-        console.print(f"[bold red]written, but dbt deps failed[/]: {e}")
+        out.print(f"[bold red]written, but dbt deps failed[/]: {e}")
         raise typer.Exit(1) from None
     for path in done.paths_written:
-        console.print(f"  {path.relative_to(done.paths.repo)}")
-    console.print(f"[bold]{name}[/] added; next steps: docs/adding-a-region.md")
+        out.print(f"  {path.relative_to(done.paths.repo)}")
+    out.print(f"[bold]{name}[/] added; next steps: docs/adding-a-region.md")
