@@ -63,7 +63,7 @@ def _sandbox(settings):
 
 @app.command()
 def demo(data_dir: Path = DataDir, seed: int = Seed, scale: float = Scale) -> None:
-    """Generate a district, serve it, materialize all five code locations, then move the
+    """Generate a district, serve it, materialize every code location, then move the
     district a school day on and catch up as production would; report.
 
     The console shows one progress line per stage, then a summary. What Dagster, dbt
@@ -181,7 +181,7 @@ def _run_demo(settings, seed: int, scale: float, shown: _DemoProgress):
         home = _dagster_home(settings)
         stack.enter_context(unsynced_sqlite(home))
         instance = stack.enter_context(DagsterInstance.from_config(str(home)))
-        shown.start("dagster", "loading the five code locations", finished="code locations loaded")
+        shown.start("dagster", "loading the code locations", finished="code locations loaded")
         materialize_all(
             instance,
             quiet=True,
@@ -771,7 +771,7 @@ def _dagster_home(settings) -> Path:
 
 @app.command()
 def dev(data_dir: Path = DataDir, port: int = typer.Option(3000, help="Web UI port.")) -> None:
-    """Run `dagster dev` over the five code locations with a local instance."""
+    """Run `dagster dev` over every code location with a local instance."""
     settings = _use_local(data_dir)
     os.environ["DAGSTER_HOME"] = str(_dagster_home(settings))
     workspace = Path(__file__).parents[2] / "workspace.yaml"
