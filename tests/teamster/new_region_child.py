@@ -30,6 +30,7 @@ def main(region: str, seed: int, scale: float) -> dict:
 
     settings = current()
     report: dict = {"teamster": teamster.__file__, "locations": list(LOCATIONS)}
+    report["adp_mismatches"] = adp_mismatches(region, seed, scale)
     # two manifests at a time, for the warehouse the runs use (as the demo does)
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda p: prepare(p, warehouse=settings.warehouse.path), LOCATIONS))
@@ -79,6 +80,30 @@ def main(region: str, seed: int, scale: float) -> dict:
         "iready_by_region": truth["iready_by_region"].get(region),
     }
     return report
+
+
+def adp_mismatches(region: str, seed: int, scale: float) -> list[str]:
+    """Where kipptaf's ADP crosswalk misses what the sandbox's ADP says of the region:
+    its payroll group, and each school's ADP location."""
+    import yaml
+
+    import teamster
+    from sandbox.generator import World
+    from sandbox.vendors import adp
+
+    config = Path(teamster.__file__).parent / "code_locations/kipptaf/config/adp.yaml"
+    crosswalk = yaml.safe_load(config.read_text())["adp"]
+    world = World(seed, scale)
+    found = []
+    group = adp.payroll_group(region)
+    if crosswalk["payroll_groups"].get(group) != region:
+        found.append(f"payroll group {group}")
+    for school in world.real_schools(world.regions[region]):
+        site = adp.sites(world)[school["school_number"]]
+        entry = crosswalk["locations"].get(site.location, {})
+        if site.department is None and entry.get("school_number") != site.school_number:
+            found.append(f"location {site.location} of school {site.school_number}")
+    return found
 
 
 if __name__ == "__main__":

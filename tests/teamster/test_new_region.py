@@ -140,6 +140,8 @@ def test_the_new_region_runs_with_no_edits_by_hand(scratch):
     assert report["teamster"].startswith(str(src))
     assert report["locations"][-1] == REGION and len(report["locations"]) == 6
     assert all(report["assets"].values()), report["assets"]
+    # kipptaf's ADP crosswalk knows the region as the sandbox's ADP pays it
+    assert report["adp_mismatches"] == []
     # the region's SIS, DeansList, i-Ready and dbt models ran, and landed rows
     materialized = set(report["materialized"])
     assert set(report["region_assets"]) <= materialized
