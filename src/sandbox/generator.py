@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.calendar import SchoolYear, school_year, school_year_of
+from sandbox.vendors.adp import payroll_group
 from teamster.core.regions import REGISTRY
 from teamster.core.regions import Region as RegionPlan
 
@@ -411,7 +412,7 @@ class World:
                         "is_teacher": k < teachers,
                         "left": leaves,
                         "hired": hired,
-                        "adp_position_id": f"{region.name[4:7].upper()}{next_id:06d}",
+                        "adp_position_id": f"{payroll_group(region.name)}{next_id:06d}",
                         "title": "Teacher"
                         if k < teachers
                         else rng.choice(

@@ -63,7 +63,7 @@ def _sandbox(settings):
 
 @app.command()
 def demo(data_dir: Path = DataDir, seed: int = Seed, scale: float = Scale) -> None:
-    """Generate a district, serve it, materialize all five code locations, then move the
+    """Generate a district, serve it, materialize every code location, then move the
     district a school day on and catch up as production would; report.
 
     The console shows one progress line per stage, then a summary. What Dagster, dbt
@@ -181,7 +181,7 @@ def _run_demo(settings, seed: int, scale: float, shown: _DemoProgress):
         home = _dagster_home(settings)
         stack.enter_context(unsynced_sqlite(home))
         instance = stack.enter_context(DagsterInstance.from_config(str(home)))
-        shown.start("dagster", "loading the five code locations", finished="code locations loaded")
+        shown.start("dagster", "loading the code locations", finished="code locations loaded")
         materialize_all(
             instance,
             quiet=True,
@@ -771,7 +771,7 @@ def _dagster_home(settings) -> Path:
 
 @app.command()
 def dev(data_dir: Path = DataDir, port: int = typer.Option(3000, help="Web UI port.")) -> None:
-    """Run `dagster dev` over the five code locations with a local instance."""
+    """Run `dagster dev` over every code location with a local instance."""
     settings = _use_local(data_dir)
     os.environ["DAGSTER_HOME"] = str(_dagster_home(settings))
     workspace = Path(__file__).parents[2] / "workspace.yaml"
@@ -787,3 +787,34 @@ def dbt_prepare(force: bool = typer.Option(False, help="Parse even if current.")
 
     for location in LOCATIONS:
         console.print(f"{location}: {prepare(location, force=force)}")
+
+
+@app.command("new-region")
+def new_region(
+    name: str = typer.Argument(..., help="The region's name, e.g. kippnola."),
+    sis: str = typer.Option("sql", help="How PowerSchool is read: sql or sftp."),
+    timezone: str = typer.Option("America/New_York", help="The schools' IANA time zone."),
+    city: str | None = typer.Option(None, help="Its city (default: from the name)."),
+    state: str | None = typer.Option(None, help="Its state (default: the usual one)."),
+    autocomm: bool = typer.Option(True, help="Push AutoComm files to its PowerSchool."),
+    schools: str = typer.Option("2", help="A count (K-4, 5-8, 9-12 in turn) or bands: K-4,5-8."),
+    repo: Path | None = typer.Option(None, help="The checkout to add it to (default: this one)."),
+) -> None:
+    """Add a school region: its registry block, code location, dbt project, kipptaf's
+    sources and the deployment files (docs/adding-a-region.md)."""
+    from teamster.libraries.dbt.project import DbtPrepareError
+    from teamster.scaffold import ScaffoldError, new_region
+
+    out = Console()  # whatever stdout is now (a test's runner replaces it)
+    options = dict(name=name, sis=sis, timezone=timezone, city=city, state=state)
+    try:
+        done = new_region(repo, autocomm=autocomm, schools=schools, **options)
+    except ScaffoldError as e:
+        out.print(f"[bold red]not added[/]: {e}")
+        raise typer.Exit(2) from None
+    except DbtPrepareError as e:
+        out.print(f"[bold red]written, but dbt deps failed[/]: {e}")
+        raise typer.Exit(1) from None
+    for path in done.paths_written:
+        out.print(f"  {path.relative_to(done.paths.repo)}")
+    out.print(f"[bold]{name}[/] added; next steps: docs/adding-a-region.md")

@@ -44,7 +44,8 @@ NETWORK_GROUP = "TAF"
 NETWORK_OFFICE = ("9000", "Network Office")
 LOWER_CASE_FILE_GROUPS = {NETWORK_GROUP}  # their files are named adp_payroll_...
 DECIMAL_ID_GROUPS = {"MIA"}  # LOCATION_ID and DEPT_ID written like 3010.0
-# Intacct entities (business units) per region, and the network's.
+# Intacct entities (business units) per region, and the network's; a region not listed
+# has ``entity``'s.
 ENTITIES = {
     "kippnewark": "TEAM",
     "kippcamden": "KCNA",
@@ -115,6 +116,25 @@ NAMES = (
 SURNAMES = "Adams Baker Carter Dixon Ellis Foster Graham Hayes Irving Keller Lawson".split()
 
 
+def entity(location: str) -> str:
+    """The Intacct entity of a code location: ENTITIES', else KIPP_<NAME> (a region added
+    by `teamster new-region` is paid without editing this module)."""
+    return ENTITIES.get(location) or f"KIPP_{location.removeprefix('kipp').upper()}"
+
+
+def payroll_group(region: str) -> str:
+    """A region's payroll group (ADP company code): three letters of its name after
+    ``kipp`` (NEW for kippnewark), padded with X; its staff's position ids start with it.
+    kipptaf's crosswalk (config/adp.yaml) maps each group back to its region."""
+    return region.removeprefix("kipp")[:3].upper().ljust(3, "X")
+
+
+def location_code(region_index: int, school_index: int) -> str:
+    """ADP's location code of a region's school: a thousand per region (in registry
+    order), ten per school (in the region's order)."""
+    return f"{(region_index + 1) * 1000 + (school_index + 1) * 10}"
+
+
 @dataclass(frozen=True)
 class Site:
     """An ADP location (and, at a shared campus, a department) and its SIS school."""
@@ -130,10 +150,7 @@ def sites(world: World) -> dict[int, Site]:
     """Each SIS school's ADP site, by school number."""
     out: dict[int, Site] = {}
     for r, (region_name, region) in enumerate(world.regions.items()):
-        codes = {
-            s["abbreviation"]: f"{(r + 1) * 1000 + (i + 1) * 10}"
-            for i, s in enumerate(region.schools)
-        }
+        codes = {s["abbreviation"]: location_code(r, i) for i, s in enumerate(region.schools)}
         for school in region.schools:
             code, name = codes[school["abbreviation"]], school["name"].removeprefix("KIPP ")
             department = None
@@ -163,7 +180,7 @@ def _people(world: World) -> list[dict[str, Any]]:
                 {
                     "position": position,
                     "group": position[:3],
-                    "entity": ENTITIES[region_name],
+                    "entity": entity(region_name),
                     "first": m["first_name"],
                     "last": m["last_name"],
                     "email": m["email_addr"],
@@ -185,7 +202,7 @@ def _people(world: World) -> list[dict[str, Any]]:
             {
                 "position": f"{NETWORK_GROUP}{k + 1:06d}",
                 "group": NETWORK_GROUP,
-                "entity": ENTITIES["kipptaf"],
+                "entity": entity("kipptaf"),
                 "first": first,
                 "last": last,
                 "email": f"{first[0]}{last}{k + 1}@kipptaf.example.org".lower(),

@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sandbox.files import csv_bytes, write_if_changed
+from teamster.core.regions import REGISTRY
 
 if TYPE_CHECKING:
     from sandbox.generator import District, World
 
-# Each region's folder under /exports (the first and third are the real sites' names).
+# Each region's folder under /exports (the first and third are the real sites' names); a
+# region not listed gets one from its state and city (``site_folder``).
 SITE_FOLDERS = {
     "kippnewark": "nj-kipp_nj",
     "kippcamden": "nj-kipp_camden",
@@ -80,6 +83,22 @@ def most_recent_header(region: str) -> str:
     return "Most Recent Diagnostic YTD (Y/N)"
 
 
+def site_folder(region: str) -> str:
+    """The region's folder under /exports. A region added after these were written (by
+    `teamster new-region`) gets ``new_site_folder``'s, so it is served without editing
+    this module."""
+    if region in SITE_FOLDERS:
+        return SITE_FOLDERS[region]
+    plan = REGISTRY.region(region)
+    return new_site_folder(plan.state, plan.city)
+
+
+def new_site_folder(state: str, city: str) -> str:
+    """``<state>-kipp_<city>``, as the real sites are named; the scaffold writes the same
+    name into a new region's iready.yaml."""
+    return f"{state.lower()}-kipp_{re.sub(r'[^a-z0-9]+', '_', city.lower()).strip('_')}"
+
+
 def file_name(region: str, subject: str) -> str:
     suffix = "_CONFIDENTIAL" if region in CONFIDENTIAL_SITES else ""
     return f"diagnostic_results_{subject}{suffix}.csv"
@@ -87,7 +106,7 @@ def file_name(region: str, subject: str) -> str:
 
 def remote_path(region: str, subject: str) -> str:
     """Where the file is for the region's SFTP user (whose root is the region's folder)."""
-    return f"/exports/{SITE_FOLDERS[region]}/{CURRENT_YEAR_FOLDER}/{file_name(region, subject)}"
+    return f"/exports/{site_folder(region)}/{CURRENT_YEAR_FOLDER}/{file_name(region, subject)}"
 
 
 def school_name(school: dict[str, Any]) -> str:

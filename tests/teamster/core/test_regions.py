@@ -104,3 +104,13 @@ def test_no_config_file_repeats_what_the_registry_decides():
     for path in (REPO / "src" / "teamster" / "code_locations").glob("*/config/*.yaml"):
         text = path.read_text()
         assert not re.search(r"^\s+(timezone|path):", text, re.M), path
+
+
+def test_the_files_tools_read_name_every_region():
+    """What dbt and `dagster dev` read as files (kipptaf's region list, sources and
+    accepted values, the dbt profiles, the ADP crosswalk's payroll groups,
+    workspace.yaml) names exactly the registry's locations: `teamster new-region`
+    writes them, and this notices a hand edit that forgets one."""
+    from teamster.scaffold import drift
+
+    assert drift(REPO) == []
