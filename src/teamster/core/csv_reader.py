@@ -189,7 +189,7 @@ class CSVFile:
     def line(self, row: int) -> int:
         """The line row ``row`` (0 is the first after the header) ends on."""
         if self._lines is None:
-            self._lines = [line for line, _ in _records(self.data, self.display, self.error)][1:]
+            self._lines = _row_lines(self.data, self.display, self.error)
         return self._lines[row]
 
     def where(self, row: int, *names: str) -> str:
@@ -271,6 +271,19 @@ def _records(
                 yield reader.line_num, fields
     except csv.Error as e:
         raise error(f"{display}, line {reader.line_num}: unreadable CSV ({e})") from None
+
+
+def _row_lines(
+    data: bytes, display: str, error: type[CSVFileError], width: int | None = None
+) -> list[int]:
+    """The line each row after the header ends on; with ``width``, a row with another
+    number of fields fails naming its line."""
+    lines = []
+    for line, fields in _records(data, display, error):
+        if width is not None and len(fields) != width:
+            raise error(f"{display}, line {line}: expected {width} fields, found {len(fields)}")
+        lines.append(line)
+    return lines[1:]
 
 
 def _header(data: bytes, display: str, error: type[CSVFileError]) -> list[str]:
@@ -394,34 +407,29 @@ def _parse(
     }
     try:
         return parse(types)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-        failure = e
-    # Place the failure: a row of the wrong width, or the first value that is no value
-    # of its column's type.
-    records = list(_records(data, display, error))[1:]
-    for line, fields in records:
-        if len(fields) != len(header):
-            raise error(
-                f"{display}, line {line}: expected {len(header)} fields, found {len(fields)}"
-            )
-    try:
-        text = parse(dict.fromkeys(read, pa.string()))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        raise error(f"{display}: unreadable CSV: {failure}") from None
-    bad = [
-        (row, column)
-        for column in columns
-        if column.by_arrow
-        and (row := _first_uncastable(text.column(column.name), column.arrow_type)) is not None
-    ]
-    if not bad:
-        raise error(f"{display}: {failure}")
-    row, column = min(bad, key=lambda b: b[0])
-    raw = text.column(column.name)[row].as_py()
-    raise error(
-        f"{display}, line {records[row][0]}, column {header[positions[column.name]]!r}: {raw!r} is "
-        f"not a valid {type_name(column.arrow_type)}"
-    )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as failure:
+        # pyarrow's message has neither line nor header: a row of the wrong width, or
+        # the first value that is no value of its column's type, is found again here
+        lines = _row_lines(data, display, error, width=len(header))
+        try:
+            text = parse(dict.fromkeys(read, pa.string()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise error(f"{display}: unreadable CSV: {failure}") from None
+        bad = [
+            (row, column)
+            for column in columns
+            if column.by_arrow
+            and (row := _first_uncastable(text.column(column.name), column.arrow_type)) is not None
+        ]
+        if not bad:
+            raise error(f"{display}: {failure}") from None
+        row, column = min(bad, key=lambda b: b[0])
+        raw = text.column(column.name)[row].as_py()
+        spelled = header[positions[column.name]]
+        raise error(
+            f"{display}, line {lines[row]}, column {spelled!r}: {raw!r} is not a valid "
+            f"{type_name(column.arrow_type)}"
+        ) from None
 
 
 def _first_uncastable(text: pa.ChunkedArray, kind: pa.DataType) -> int | None:
