@@ -23,14 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from teamster.core.csv_reader import (
-    US_DATE,
-    Column,
-    CSVFileError,
-    header_slug,
-    read_csv,
-    schema_of,
-)
+from teamster.core.csv_reader import US_DATE, Column, CSVFileError, header_slug, read_csv, schema_of
 from teamster.core.settings import ADPSFTPSettings
 from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
 from teamster.libraries.adp.config import ADPConfig, UnknownSite

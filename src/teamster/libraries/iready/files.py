@@ -20,14 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from teamster.core.csv_reader import (
-    US_DATE,
-    Column,
-    CSVFileError,
-    header_slug,
-    read_csv,
-    schema_of,
-)
+from teamster.core.csv_reader import US_DATE, Column, CSVFileError, header_slug, read_csv, schema_of
 
 # partition key -> the Subject its rows carry
 SUBJECTS = {"ela": "Reading", "math": "Math"}
