@@ -26,10 +26,10 @@ import pytest
 import yaml
 
 from support import compiled_models, staging_error
+from teamster.core.csv_reader import header_slug
 from teamster.core.ssh import SSHConnection
 from teamster.libraries.adp import files as payroll
 from teamster.libraries.adp import workforce_now as wfn
-from teamster.libraries.vendor_csv import header_slug
 
 _ALL = yaml.safe_load(
     (Path(__file__).parents[1] / "data" / "vendor_schemas" / "adp.yaml").read_text()
@@ -113,14 +113,14 @@ def test_the_checks_notice_planted_differences():
 
 
 def test_the_payroll_reader_reads_only_columns_adp_sends():
-    read = {slug for column in payroll.COLUMNS for slug in column.slugs}
+    read = {slug for column in payroll.COLUMNS for slug in column.keys}
     assert read <= LEDGER_COLUMNS, read - LEDGER_COLUMNS
     landed = set(payroll.GENERAL_LEDGER_SCHEMA.names)
     assert landed - {c.name for c in payroll.COLUMNS} == set(payroll.DERIVED)
     assert not set(payroll.DERIVED) & LEDGER_COLUMNS
-    kinds = {c.name: c.kind for c in payroll.COLUMNS}
-    assert all(kinds[c] == "digits_number" for c in LEDGER["digits_only"] if c in kinds)
-    assert kinds["date"] == "date_mdy" and LEDGER["formats"]["date"] == "%m/%d/%Y"
+    declared = {c.name: c for c in payroll.COLUMNS}
+    assert all(declared[c].kind == "digits_number" for c in LEDGER["digits_only"] if c in declared)
+    assert (declared["date"].kind, declared["date"].format) == ("date", LEDGER["formats"]["date"])
 
 
 def test_the_payroll_reader_finds_exactly_the_files_adp_names():

@@ -23,10 +23,10 @@ import yaml
 
 from sandbox.vendors import iready as vendor
 from support import compiled_models, staging_error
+from teamster.core.csv_reader import header_slug
 from teamster.core.regions import REGIONS
 from teamster.core.ssh import SSHConnection
 from teamster.libraries.iready import files as library
-from teamster.libraries.vendor_csv import header_slug
 
 REFERENCE = yaml.safe_load(
     (Path(__file__).parents[1] / "data" / "vendor_schemas" / "iready.yaml").read_text()
@@ -61,11 +61,11 @@ def test_the_check_notices_a_column_the_vendor_does_not_send():
 
 
 def test_the_library_reads_only_columns_i_ready_sends():
-    read = {slug for column in library.COLUMNS for slug in column.slugs}
+    read = {slug for column in library.COLUMNS for slug in column.keys}
     assert not _not_in_reference(read), "the library reads columns i-Ready does not send"
     for group in REFERENCE["alternatives"]:
-        declared = [c for c in library.COLUMNS if set(c.slugs) & set(group)]
-        assert [set(c.slugs) for c in declared] == [set(group)], group
+        declared = [c for c in library.COLUMNS if set(c.keys) & set(group)]
+        assert [set(c.keys) for c in declared] == [set(group)], group
     # everything else it lands is declared as added by the load, never passed off as i-Ready's
     landed = set(library.SCHEMA.names)
     assert landed - {c.name for c in library.COLUMNS} == set(library.DERIVED)

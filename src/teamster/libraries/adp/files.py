@@ -4,7 +4,7 @@ ADP writes one journal per pay date and payroll group (company code),
 ``ADP_Payroll_<YYYYMMDD>_<group>.csv`` or ``adp_payroll_...`` (tests/data/vendor_schemas/
 adp.yaml): Intacct-style columns (DATE as MM/DD/YYYY, ACCT_NO, LOCATION_ID, DEPT_ID, DEBIT,
 CREDIT, FILE_NUMBER, POSITION_ID, JOB_TITLE as a job code) and no company-code column.
-Headers are matched by their slug (``teamster.libraries.vendor_csv``). Account and
+Headers are matched by their slug (``teamster.core.csv_reader.header_slug``). Account and
 location ids may carry characters other than digits (they are dropped, as the vendor's
 consumers do); department, file number and job code are numbers that may be written as
 decimals. Every file is downloaded whole and validated before anything lands: a bad
@@ -23,15 +23,15 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from teamster.core.csv_reader import US_DATE, Column, CSVFileError, header_slug, read_csv, schema_of
 from teamster.core.settings import ADPSFTPSettings
 from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
 from teamster.libraries.adp.config import ADPConfig, UnknownSite
-from teamster.libraries.vendor_csv import Column, VendorFileError, read_vendor_csv, schema_of
 
 GL_FILE = re.compile(r"(?:ADP|adp)_[Pp]ayroll_(?P<date>[0-9]{8})_(?P<group>\w+)\.csv")
 
 COLUMNS = [
-    Column("date", "date_mdy", required=True),
+    Column("date", "date", required=True, format=US_DATE),
     Column("journal", "text"),
     Column("description", "text"),
     Column("reference_no", "integer"),
@@ -60,7 +60,7 @@ DERIVED = {
 GENERAL_LEDGER_SCHEMA = schema_of(COLUMNS, DERIVED)
 
 
-class ADPFileError(VendorFileError):
+class ADPFileError(CSVFileError):
     """A payroll file is missing, misnamed or does not match what ADP sends."""
 
 
@@ -97,13 +97,10 @@ def read_general_ledger(path: Path, gl: GLFile, display: str, config: ADPConfig)
             f"{display}: payroll group {gl.group!r} (from the file name) is not in "
             f"{config.source} (`payroll_groups`)"
         )
-    try:
-        parsed = read_vendor_csv(path, COLUMNS, display)
-    except VendorFileError as e:
-        raise ADPFileError(str(e)) from None
+    parsed = read_csv(path, COLUMNS, display, header_key=header_slug, error=ADPFileError)
     schools = []
-    for line, location, department in zip(
-        parsed.lines, parsed.values["location_id"], parsed.values["dept_id"], strict=True
+    for row, (location, department) in enumerate(
+        zip(parsed.values("location_id"), parsed.values("dept_id"), strict=True)
     ):
         try:
             schools.append(
@@ -113,23 +110,24 @@ def read_general_ledger(path: Path, gl: GLFile, display: str, config: ADPConfig)
                 )
             )
         except UnknownSite as e:
-            columns = f"{parsed.headers['location_id']!r}/{parsed.headers['dept_id']!r}"
-            raise ADPFileError(f"{display}, line {line}, columns {columns}: {e}") from None
-    debit = sum(v for v in parsed.values["debit"] if v is not None) or decimal.Decimal(0)
-    credit = sum(v for v in parsed.values["credit"] if v is not None) or decimal.Decimal(0)
+            raise ADPFileError(f"{parsed.where(row, 'location_id', 'dept_id')}: {e}") from None
+    debit = sum(v for v in parsed.values("debit") if v is not None) or decimal.Decimal(0)
+    credit = sum(v for v in parsed.values("credit") if v is not None) or decimal.Decimal(0)
     if debit != credit:
         raise ADPFileError(
             f"{display}: debits ({debit}) and credits ({credit}) differ; a journal balances"
         )
-    rows = len(parsed.lines)
-    parsed.values.update(
-        source_file_name=[gl.name] * rows,
-        source_file_date=[gl.pay_date] * rows,
-        source_group_code=[gl.group] * rows,
-        code_location=[config.code_location(gl.group)] * rows,
-        school_number=schools,
+    rows = parsed.table.num_rows
+    return parsed.landed(
+        GENERAL_LEDGER_SCHEMA,
+        {
+            "source_file_name": [gl.name] * rows,
+            "source_file_date": [gl.pay_date] * rows,
+            "source_group_code": [gl.group] * rows,
+            "code_location": [config.code_location(gl.group)] * rows,
+            "school_number": schools,
+        },
     )
-    return parsed.table(GENERAL_LEDGER_SCHEMA)
 
 
 @dataclass(frozen=True)

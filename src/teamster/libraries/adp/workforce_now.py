@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import pyarrow as pa
 
+from teamster.core.arrow_types import ARROW_TYPES
 from teamster.core.http import Retries, send_with_retries
 from teamster.core.settings import ADPWorkforceNowSettings
 from teamster.libraries.adp.config import ADPConfig, UnknownSite
@@ -133,7 +134,6 @@ FIELDS = [
     Field("home_department_name", (_DEPARTMENT + ".longName", _DEPARTMENT + ".shortName")),
     Field("home_business_unit_code", (_BUSINESS_UNIT + ".codeValue",)),
 ]
-ARROW_TYPES = {"string": pa.string(), "date": pa.date32(), "bool": pa.bool_()}
 # added by the load, not sent by ADP: what the crosswalk makes of group and site
 DERIVED = {"code_location": pa.string(), "school_number": pa.int64()}
 WORKERS_SCHEMA = pa.schema([(f.name, ARROW_TYPES[f.kind]) for f in FIELDS] + list(DERIVED.items()))

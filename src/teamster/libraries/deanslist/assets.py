@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, asset
 
+from teamster.core.arrow_types import ARROW_TYPES, INTEGER
 from teamster.core.io_managers import Extract
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.partitions import Partition, by_value, fiscal_year_partitions
@@ -44,14 +45,6 @@ from teamster.libraries.deanslist.config import DeansListConfig
 RESOURCE_KEY = "deanslist"
 GROUP = "deanslist"
 INTEGRATION = "deanslist"
-
-ARROW_TYPES = {
-    "int64": pa.int64(),
-    "string": pa.string(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us"),
-}
 
 
 @dataclass(frozen=True)
@@ -133,7 +126,6 @@ def arrow_schema(endpoint: str) -> pa.Schema:
 
 # --- reading one JSON value ---------------------------------------------------------------
 
-_INT = re.compile(r"-?[0-9]+")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # PHP's DateTime as JSON: "2026-10-05 11:23:00.000000"; plain text drops the fraction
 _MOMENT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]{1,6})?")
@@ -157,7 +149,7 @@ def _int(value: Any, zone: ZoneInfo) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and _INT.fullmatch(value.strip()):
+    if isinstance(value, str) and INTEGER.fullmatch(value.strip()):
         return int(value)
     raise BadValue("a whole number")
 

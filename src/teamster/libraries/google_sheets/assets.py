@@ -18,10 +18,10 @@ from dagster import (
     define_asset_job,
 )
 
+from teamster.core.csv_reader import read_csv
 from teamster.core.io_managers import Extract
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.resources import WAREHOUSE_POOL
-from teamster.core.typed_csv import read_typed_csv
 from teamster.libraries.google_sheets.client import GoogleSheets
 from teamster.libraries.google_sheets.config import GoogleSheetsConfig, SheetTable
 
@@ -43,6 +43,7 @@ def _sheet_asset(location: str, sheet: SheetTable) -> AssetsDefinition:
     dataset = dataset_for(location, INTEGRATION)
     key = sheet_key(location, sheet)
     schema = sheet.schema
+    columns = sheet.csv_columns
 
     @asset(
         key=key,
@@ -58,14 +59,15 @@ def _sheet_asset(location: str, sheet: SheetTable) -> AssetsDefinition:
         sheets: GoogleSheets = getattr(context.resources, RESOURCE_KEY)
         with sheets.connect() as client:
             body = client.export_csv(sheet.sheet_id, sheet.gid)
-        table = read_typed_csv(
-            body,
-            schema,
+        # Google's export leaves off the last row's line ending; the client has the whole
+        # body by then, so give it one rather than have it refused as truncated.
+        complete = body if body.endswith((b"\n", b"\r")) else body + b"\n"
+        table = read_csv(
+            complete,
+            columns,
             f"Google Sheet {sheet.sheet_id!r} ({dataset}.{sheet.table}, gid {sheet.gid})",
-            required=sheet.required,
-            extra_columns="error",
-            complete_last_line=False,  # Google's export has no final line ending
-        )
+            extra="error",
+        ).table
         return Output(
             Extract(schema, table.to_batches()),
             metadata={"source/sha256": hashlib.sha256(body).hexdigest()},

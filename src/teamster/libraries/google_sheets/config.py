@@ -7,8 +7,9 @@ from pathlib import Path
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from teamster.core.arrow_types import arrow_type
 from teamster.core.config import load_config
-from teamster.core.typed_csv import arrow_type, schema_of
+from teamster.core.csv_reader import Column, schema_of
 
 
 class SheetTable(BaseModel):
@@ -40,8 +41,13 @@ class SheetTable(BaseModel):
         return self
 
     @property
+    def csv_columns(self) -> list[Column]:
+        """The tab's columns as the CSV reader declares them; headers match as written."""
+        return [Column(n, kind, required=n in self.required) for n, kind in self.columns.items()]
+
+    @property
     def schema(self) -> pa.Schema:
-        return schema_of(self.columns)
+        return schema_of(self.csv_columns)
 
 
 class GoogleSheetsConfig(BaseModel):

@@ -3,7 +3,7 @@
 i-Ready puts one CSV per subject in ``<export dir>/<site folder>/Current_Year/``, named
 ``diagnostic_results_<ela|math>.csv`` or ``diagnostic_results_<ela|math>_CONFIDENTIAL.csv``
 (tests/data/vendor_schemas/iready.yaml). Headers are display names matched by their slug
-(``teamster.libraries.vendor_csv``); the landed columns are those slugs, plus
+(``teamster.core.csv_reader.header_slug``); the landed columns are those slugs, plus
 ``source_file_name`` and the ``school_number`` the region's crosswalk gives the school's
 name. What the vendor sends as junk is read as it comes and decided
 downstream: Student ID stays text (demo accounts have ids that are no SIS number; staging
@@ -20,13 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from teamster.libraries.vendor_csv import (
-    Column,
-    VendorFileError,
-    check_values,
-    read_vendor_csv,
-    schema_of,
-)
+from teamster.core.csv_reader import US_DATE, Column, CSVFileError, header_slug, read_csv, schema_of
 
 # partition key -> the Subject its rows carry
 SUBJECTS = {"ela": "Reading", "math": "Math"}
@@ -54,8 +48,8 @@ COLUMNS = [
     Column("last_name", "text"),
     Column("first_name", "text"),
     Column("subject", "text", required=True, allowed=frozenset(SUBJECTS.values())),
-    Column("start_date", "date_mdy"),
-    Column("completion_date", "date_mdy", required=True),
+    Column("start_date", "date", format=US_DATE),
+    Column("completion_date", "date", required=True, format=US_DATE),
     Column("baseline_diagnostic_y_n", "yes_no", required=True),
     # older templates name it "Most Recent Diagnostic (Y/N)"
     Column(
@@ -72,8 +66,8 @@ COLUMNS = [
     Column("annual_typical_growth_measure", "whole_number"),
     Column("annual_stretch_growth_measure", "whole_number"),
     Column("diagnostic_gain", "whole_number"),
-    Column("percent_progress_to_annual_typical_growth_percent", "decimal"),
-    Column("percent_progress_to_annual_stretch_growth_percent", "decimal"),
+    Column("percent_progress_to_annual_typical_growth_percent", "number"),
+    Column("percent_progress_to_annual_stretch_growth_percent", "number"),
 ]
 # added by the reader, not sent by i-Ready: the PowerSchool school of the row's school
 # name (the region's crosswalk), and which of the file's names it came from
@@ -81,7 +75,7 @@ DERIVED = {"school_number": pa.int64(), "source_file_name": pa.string()}
 SCHEMA = schema_of(COLUMNS, DERIVED)
 
 
-class IReadyFileError(VendorFileError):
+class IReadyFileError(CSVFileError):
     """A results file (or the folder it should be in) is not what i-Ready sends."""
 
 
@@ -100,35 +94,26 @@ def read_results(
 ) -> pa.Table:
     """Parse one subject's file strictly. ``crosswalk`` maps i-Ready's school names to
     PowerSchool school numbers; ``display`` names the file in errors (its SFTP URI)."""
-    try:
-        parsed = read_vendor_csv(path, COLUMNS, display)
-        check_values(
-            parsed,
-            "subject",
-            {SUBJECTS[subject]},
-            display,
-            f"{SUBJECTS[subject]!r} (this is the {subject} file)",
-        )
-        check_values(
-            parsed,
-            "academic_year",
-            {y for y in set(parsed.values["academic_year"]) if _is_academic_year(y)},
-            display,
-            "a school year like 2026-2027",
-        )
-        check_values(
-            parsed,
-            "school",
-            set(crosswalk),
-            display,
-            f"a school the i-Ready crosswalk knows ({crosswalk_source}, `schools`); add it "
-            "with its PowerSchool school number",
-        )
-    except VendorFileError as e:
-        raise IReadyFileError(str(e)) from None
-    parsed.values["school_number"] = [crosswalk[s] for s in parsed.values["school"]]
-    parsed.values["source_file_name"] = [path.name] * len(parsed.lines)
-    return parsed.table(SCHEMA)
+    parsed = read_csv(path, COLUMNS, display, header_key=header_slug, error=IReadyFileError)
+    parsed.check(
+        "subject", {SUBJECTS[subject]}, f"{SUBJECTS[subject]!r} (this is the {subject} file)"
+    )
+    years = {y for y in set(parsed.values("academic_year")) if _is_academic_year(y)}
+    parsed.check("academic_year", years, "a school year like 2026-2027")
+    parsed.check(
+        "school",
+        set(crosswalk),
+        f"a school the i-Ready crosswalk knows ({crosswalk_source}, `schools`); add it "
+        "with its PowerSchool school number",
+    )
+    schools = parsed.values("school")
+    return parsed.landed(
+        SCHEMA,
+        {
+            "school_number": [crosswalk[s] for s in schools],
+            "source_file_name": [path.name] * len(schools),
+        },
+    )
 
 
 def _is_academic_year(value: str) -> bool:

@@ -218,10 +218,12 @@ def test_renamed_or_missing_columns_short_rows_and_truncation_are_refused(tmp_pa
     last = {**ROW, "Percent Progress to Annual Stretch Growth (%)": "12.5"}
     path = _write(tmp_path / "b.csv", [ROW, ROW, last])
     text = path.read_bytes().decode()
-    path.write_bytes(
-        (text[: text.rindex("\r\n", 0, len(text) - 2) + 2] + "2026-2027,KIPP").encode()
-    )
+    short = text[: text.rindex("\r\n", 0, len(text) - 2) + 2] + "2026-2027,KIPP"
+    path.write_bytes((short + "\r\n").encode())
     with pytest.raises(IReadyFileError, match=f"line 4: expected {len(ROW)} fields, found 2"):
+        _read(path)
+    path.write_bytes(short.encode())  # cut mid-row: the missing line ending says so first
+    with pytest.raises(IReadyFileError, match="line 4: the last row has no line ending"):
         _read(path)
 
     path.write_bytes(text[:-3].encode())  # cut inside the last value: the row has every field

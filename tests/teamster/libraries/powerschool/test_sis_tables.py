@@ -72,7 +72,9 @@ def test_a_date_in_the_wrong_form_names_line_and_column(tmp_path: Path):
         "2,3,4,1,401,5,2026-09-03,06/30/2027\n"
     )
     with pytest.raises(
-        DropFileError, match=r"line 3, column 'enterdate': '2026-09-03' is not .* written %m/%d/%Y"
+        DropFileError,
+        match=r"^spenrollments\.csv, line 3, column 'SPENROLLMENTS\.ENTERDATE': '2026-09-03' is "
+        r"not a date MM/DD/YYYY$",
     ):
         read_drop(path, "spenrollments", "spenrollments.csv")
 
@@ -100,7 +102,11 @@ def test_bad_value_names_line_and_column(tmp_path: Path):
         "2,12,1o2,B,b,0,4,Newark,NJ,2026-09-01 08:00:00",
     ]
     path.write_text("\n".join([HEADER, *rows]) + "\n")
-    with pytest.raises(DropFileError, match=r"line 3, column 'school_number': '1o2'"):
+    with pytest.raises(
+        DropFileError,
+        match=r"^schools\.csv, line 3, column 'SCHOOLS\.SCHOOL_NUMBER': '1o2' is not a valid "
+        r"int64$",
+    ):
         read_drop(path, "schools", "schools.csv")
 
 

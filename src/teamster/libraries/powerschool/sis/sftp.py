@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from teamster.core.csv_reader import US_DATE, Column, CSVFileError, read_csv
 from teamster.core.settings import SFTPDropSettings
 from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
-from teamster.core.typed_csv import CSVSchemaError, read_typed_csv
-from teamster.libraries.powerschool.sis.tables import ARROW_TYPES, US_DATE, arrow_schema, table
+from teamster.libraries.powerschool.sis.tables import arrow_schema, table
 
 
-class DropFileError(ValueError):
+class DropFileError(CSVFileError):
     """A dropped file does not match its table's declaration; names file, line, column."""
 
 
@@ -31,27 +31,24 @@ def read_drop(path: Path, name: str, display_name: str) -> pa.Table:
     if export is None:
         raise DropFileError(f"{display_name}: PowerSchool's SFTP export has no {name!r} table")
     read = [c for c in declared.columns if c not in export.missing]
-    file_schema = pa.schema([(export.field(c), ARROW_TYPES[declared.columns[c]]) for c in read])
+    columns = [
+        Column(
+            export.field(c),
+            declared.columns[c],
+            format=US_DATE if c in export.us_dates else None,
+        )
+        for c in read
+    ]
     prefix = f"{name}."
 
     def field_name(header: str) -> str:
-        header = header.lower()
-        return header.removeprefix(prefix)
+        return header.lower().removeprefix(prefix)
 
-    try:
-        parsed = read_typed_csv(
-            path,
-            file_schema,
-            display_name,
-            header_name=field_name,
-            formats={export.field(c): US_DATE for c in export.us_dates},
-        )
-    except CSVSchemaError as e:
-        raise DropFileError(str(e)) from None
+    parsed = read_csv(path, columns, display_name, header_key=field_name, error=DropFileError)
     schema = arrow_schema(name)
-    landed = {c: parsed.column(export.field(c)) for c in read}
+    landed = {c: parsed.table.column(export.field(c)) for c in read}
     return pa.table(
-        [landed.get(f.name, pa.nulls(parsed.num_rows, f.type)) for f in schema], schema=schema
+        [landed.get(f.name, pa.nulls(parsed.table.num_rows, f.type)) for f in schema], schema=schema
     )
 
 

@@ -16,14 +16,9 @@ import sqlalchemy as sa
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from teamster.core.arrow_types import ARROW_TYPES
+
 Kind = Literal["int64", "float64", "string", "date", "timestamp"]
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "int64": pa.int64(),
-    "float64": pa.float64(),
-    "string": pa.string(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us"),
-}
 SQL_TYPES: dict[str, sa.types.TypeEngine] = {
     "int64": sa.BigInteger(),
     "float64": sa.Float(),
@@ -31,7 +26,6 @@ SQL_TYPES: dict[str, sa.types.TypeEngine] = {
     "date": sa.Date(),
     "timestamp": sa.DateTime(),
 }
-US_DATE = "%m/%d/%Y"
 
 
 class Export(BaseModel):
