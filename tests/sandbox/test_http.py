@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandbox.http import SYSTEMS, HTTPServerThread, start_http
+from sandbox.http import HTTPServerThread, start_http
+from teamster.core.settings.local import HTTP_SYSTEMS
 
 API_KEY = "s3cret-enrollment-key"
 KEYS = {"473": "key-newark-473", "773": "key-camden-773"}  # DeansList school id -> key
@@ -96,7 +97,7 @@ def root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def servers(root: Path) -> Iterator[dict[str, HTTPServerThread]]:
-    started = {system: start_http(system, 0, root) for system in SYSTEMS}
+    started = {system: start_http(system, 0, root) for system in HTTP_SYSTEMS}
     yield started
     for server in started.values():
         server.stop()

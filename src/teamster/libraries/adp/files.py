@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,8 @@ import pyarrow as pa
 
 from teamster.core.csv_reader import US_DATE, Column, CSVFileError, header_slug, read_csv, schema_of
 from teamster.core.settings import ADPSFTPSettings
-from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
+from teamster.core.sftp import SFTPFolder
+from teamster.core.ssh import RemoteFile
 from teamster.libraries.adp.config import ADPConfig, UnknownSite
 
 GL_FILE = re.compile(r"(?:ADP|adp)_[Pp]ayroll_(?P<date>[0-9]{8})_(?P<group>\w+)\.csv")
@@ -146,23 +146,16 @@ class ADPFiles:
         attempts: int = 3,
         first_wait: float = 1.0,
     ):
-        self.settings = settings
         self.config = config
-        self.attempts = attempts
-        self.first_wait = first_wait
-
-    def display(self, path: str) -> str:
-        return f"sftp://{self.settings.ssh.host}:{self.settings.ssh.port}{path}"
+        self.folder = SFTPFolder(
+            settings.ssh, settings.payroll_dir, ADPFileError, attempts, first_wait
+        )
 
     def listing(self) -> dict[str, list[GLFile]]:
         """The general-ledger files in the folder, by pay date (ISO), in name order."""
-        with SSHConnection(self.settings.ssh) as ssh:
-            listed = ssh.list_files(self.settings.payroll_dir)
         out: dict[str, list[GLFile]] = {}
-        for f in listed:
-            parsed = parse_name(f.path.rsplit("/", 1)[-1])
-            if parsed is not None:
-                out.setdefault(parsed[0].isoformat(), []).append(GLFile(f, *parsed))
+        for (day, group), files in self.folder.by_name(parse_name).items():
+            out.setdefault(day.isoformat(), []).extend(GLFile(f, day, group) for f in files)
         return dict(sorted(out.items()))
 
     def general_ledger(self, pay_date: str) -> Fetched:
@@ -170,36 +163,25 @@ class ADPFiles:
         files = self.listing().get(pay_date)
         if not files:
             raise ADPFileError(
-                f"{self.display(self.settings.payroll_dir)}: no general-ledger file for "
-                f"pay date {pay_date}"
+                f"{self.folder.uri()}: no general-ledger file for pay date {pay_date}"
             )
         groups = [gl.group for gl in files]
         twice = sorted({g for g in groups if groups.count(g) > 1})
         if twice:  # one pay run of a group, two files: loading both would count it twice
-            names = [gl.file.path.rsplit("/", 1)[-1] for gl in files if gl.group in twice]
+            names = [gl.name for gl in files if gl.group in twice]
             raise ADPFileError(
-                f"{self.display(self.settings.payroll_dir)}: pay date {pay_date} has more than "
-                f"one file for payroll group(s) {twice}: {names}"
+                f"{self.folder.uri()}: pay date {pay_date} has more than one file for "
+                f"payroll group(s) {twice}: {names}"
             )
         tables, listed = [], []
         for gl in files:
-            table, info = self._fetch(
+            table, info = self.folder.fetch(
                 gl.file.path,
-                lambda local, gl=gl: read_general_ledger(
-                    local, gl, self.display(gl.file.path), self.config
-                ),
+                lambda local, uri, gl=gl: read_general_ledger(local, gl, uri, self.config),
             )
             tables.append(table)
             listed.append(info)
         return Fetched(pa.concat_tables(tables), listed)
-
-    def _fetch(self, path: str, parse: Callable[[Path], pa.Table]) -> tuple[pa.Table, RemoteFile]:
-        try:
-            return fetch_file(
-                self.settings.ssh, path, parse, self.display(path), self.attempts, self.first_wait
-            )
-        except FileNotFoundError as e:
-            raise ADPFileError(str(e)) from None
 
 
 def files_fingerprint(files: list[RemoteFile]) -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import asyncssh
 import pyarrow as pa
 
 from teamster.core.settings import Settings, SettingsError, SFTPDropSettings
-from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
+from teamster.core.sftp import SFTPFolder
+from teamster.core.ssh import RemoteFile
 from teamster.libraries.iready.config import IReadyConfig
 from teamster.libraries.iready.files import (
     CURRENT_YEAR_FOLDER,
@@ -35,38 +35,23 @@ class IReadySFTP:
     """Reads one region's diagnostic results files."""
 
     def __init__(self, settings: SFTPDropSettings, config: IReadyConfig):
-        self.settings = settings
         self.config = config
-
-    @property
-    def folder(self) -> str:
-        """This school year's folder of the region's site."""
-        root = self.settings.remote_dir.rstrip("/")
-        return f"{root}/{self.config.site_folder}/{CURRENT_YEAR_FOLDER}"
-
-    def uri(self, path: str) -> str:
-        ssh = self.settings.ssh
-        return f"sftp://{ssh.username}@{ssh.host}:{ssh.port}{path}"
+        # this school year's folder of the region's site
+        root = settings.remote_dir.rstrip("/")
+        self.folder = SFTPFolder(
+            settings.ssh, f"{root}/{config.site_folder}/{CURRENT_YEAR_FOLDER}", IReadyFileError
+        )
 
     def files(self) -> dict[str, RemoteFile]:
         """The results file of each subject present in the folder, by partition key."""
-        try:
-            with SSHConnection(self.settings.ssh) as ssh:
-                listing = ssh.list_files(self.folder)
-        except asyncssh.SFTPError as e:
-            raise IReadyFileError(f"{self.uri(self.folder)}: cannot list ({e.reason})") from None
-        found: dict[str, list[RemoteFile]] = {}
-        for f in listing:
-            subject = subject_of(f.path.rsplit("/", 1)[-1])
-            if subject is not None:
-                found.setdefault(subject, []).append(f)
+        found = self.folder.by_name(subject_of)
         twice = {s: fs for s, fs in found.items() if len(fs) > 1}
         if twice:
             names = "; ".join(
                 f"{s}: {', '.join(f.path for f in fs)}" for s, fs in sorted(twice.items())
             )
             raise IReadyFileError(
-                f"{self.uri(self.folder)}: more than one results file for a subject ({names})"
+                f"{self.folder.uri()}: more than one results file for a subject ({names})"
             )
         return {s: fs[0] for s, fs in sorted(found.items())}
 
@@ -77,21 +62,15 @@ class IReadySFTP:
         listed = self.files().get(subject)
         if listed is None:
             raise IReadyFileError(
-                f"{self.uri(self.folder)}: no diagnostic_results_{subject}[_CONFIDENTIAL].csv"
+                f"{self.folder.uri()}: no diagnostic_results_{subject}[_CONFIDENTIAL].csv"
             )
-        uri = self.uri(listed.path)
-        try:
-            table, info = fetch_file(
-                self.settings.ssh,
-                listed.path,
-                lambda local: read_results(
-                    local, subject, uri, self.config.crosswalk, self.config.source
-                ),
-                uri,
-            )
-        except FileNotFoundError as e:
-            raise IReadyFileError(str(e)) from None
-        return Results(table, uri, info)
+        table, info = self.folder.fetch(
+            listed.path,
+            lambda local, uri: read_results(
+                local, subject, uri, self.config.crosswalk, self.config.source
+            ),
+        )
+        return Results(table, self.folder.uri(listed.path), info)
 
 
 def iready_resource(location: str, settings: Settings, config: IReadyConfig) -> IReadySFTP:

@@ -10,7 +10,8 @@ import pyarrow as pa
 
 from teamster.core.csv_reader import US_DATE, Column, CSVFileError, read_csv
 from teamster.core.settings import SFTPDropSettings
-from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
+from teamster.core.sftp import SFTPFolder
+from teamster.core.ssh import RemoteFile
 from teamster.libraries.powerschool.sis.tables import arrow_schema, table
 
 
@@ -59,32 +60,21 @@ class Drop:
 
 
 class SISDrop:
-    """Reads one region's SIS CSV drops."""
+    """Reads one region's SIS CSV drops: ``<remote_dir>/<table>.csv``."""
 
     def __init__(self, settings: SFTPDropSettings):
-        self.settings = settings
-
-    def remote_path(self, table: str) -> str:
-        return f"{self.settings.remote_dir.rstrip('/')}/{table}.csv"
+        self.folder = SFTPFolder(settings.ssh, settings.remote_dir, DropFileError)
 
     def files(self) -> dict[str, RemoteFile]:
         """The drop folder's CSV files by table name."""
-        with SSHConnection(self.settings.ssh) as ssh:
-            listing = ssh.list_files(self.settings.remote_dir)
-        return {
-            f.path.rsplit("/", 1)[-1].removesuffix(".csv"): f
-            for f in listing
-            if f.path.endswith(".csv")
-        }
+        listed = self.folder.by_name(
+            lambda name: name.removesuffix(".csv") if name.endswith(".csv") else None
+        )
+        return {table: files[0] for table, files in listed.items()}
 
     def fetch(self, table: str) -> Drop:
         """Download ``<remote_dir>/<table>.csv`` and return it validated."""
-        remote = self.remote_path(table)
-        display = f"sftp://{self.settings.ssh.host}:{self.settings.ssh.port}{remote}"
-        try:
-            parsed, info = fetch_file(
-                self.settings.ssh, remote, lambda local: read_drop(local, table, display), display
-            )
-        except FileNotFoundError as e:
-            raise DropFileError(str(e)) from None
+        parsed, info = self.folder.fetch(
+            self.folder.path(f"{table}.csv"), lambda local, uri: read_drop(local, table, uri)
+        )
         return Drop(parsed, info)
