@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from teamster.libraries.dbt.project import project_dir, run_dbt
+from teamster.libraries.dbt.resources import project_dir, run_dbt
 
 ROOT = Path(__file__).resolve().parents[1]
 REGIONS = ("kippnewark", "kippcamden", "kippmiami", "kipppaterson")

@@ -226,7 +226,7 @@ def main() -> None:
                 [
                     sys.executable,
                     "-c",
-                    "from teamster.libraries.dbt.project import prepare; prepare('kipptaf')",
+                    "from teamster.libraries.dbt.resources import prepare; prepare('kipptaf')",
                 ],
                 env=env,
                 check=True,

@@ -38,7 +38,7 @@ CATCH_UP_TAGS = {"dagster/sensor_name", "dagster/schedule_name"}
 
 def _plain_build(project: str, selection: dict, env: dict[str, str]) -> float:
     """A plain `dbt build` of the nodes a Dagster run selected; wall seconds."""
-    from teamster.libraries.dbt.project import PARTIAL_PARSE, project_dir, run_dbt
+    from teamster.libraries.dbt.resources import PARTIAL_PARSE, project_dir, run_dbt
 
     path = project_dir(project)
     # the same --target the runs pass, or dbt would not reuse the parse state
@@ -60,7 +60,7 @@ def _plain_build(project: str, selection: dict, env: dict[str, str]) -> float:
 def _run_results(run_id: str) -> list[tuple[str, dict]]:
     """(project, run_results.json) of each dbt invocation of a run: dagster-dbt names
     an invocation's target folder <op>-<run id[:7]>-<uuid>."""
-    from teamster.libraries.dbt.project import DBT_ROOT
+    from teamster.libraries.dbt.resources import DBT_ROOT
 
     found = []
     for project in sorted(p for p in DBT_ROOT.iterdir() if (p / "dbt_project.yml").exists()):

@@ -134,9 +134,8 @@ def _child(method: str, via: str, info: dict) -> None:
 
         from teamster.core.landing import LandingZone
         from teamster.core.settings import LocalLandingSettings
-        from teamster.libraries.powerschool.sis.queries import select_table
-        from teamster.libraries.powerschool.sis.resources import SISSession
-        from teamster.libraries.powerschool.sis.tables import arrow_schema
+        from teamster.libraries.powerschool.sis.resources import SISSession, select_table
+        from teamster.libraries.powerschool.sis.schema import arrow_schema
 
         session = SISSession(url, info["password"], postgresql.dialect())
         schema = arrow_schema("attendance")

@@ -84,7 +84,7 @@ Manifest = dict[str, Any]
 @pytest.fixture(scope="session")
 def kipptaf_manifest() -> Manifest:
     """kipptaf's manifest as code locations load it (`teamster dbt prepare`)."""
-    from teamster.libraries.dbt.project import prepare
+    from teamster.libraries.dbt.resources import prepare
 
     return json.loads(prepare("kipptaf").read_text())
 

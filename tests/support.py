@@ -116,7 +116,7 @@ def compile_project(name: str, work: Path, env: dict[str, str], extra: list[str]
     import json
     import os
 
-    from teamster.libraries.dbt.project import prepare, project_dir, run_dbt
+    from teamster.libraries.dbt.resources import prepare, project_dir, run_dbt
 
     prepare(name)  # installs the local packages the compile needs
     target = work / name / "target"

@@ -23,7 +23,7 @@ from jsonschema import Draft7Validator
 from kubernetes.client import ApiClient
 
 from teamster.core.regions import LOCATIONS
-from teamster.libraries.dbt.project import DBT_ROOT
+from teamster.libraries.dbt.resources import DBT_ROOT
 
 ROOT = Path(__file__).parents[1]
 

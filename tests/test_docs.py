@@ -309,7 +309,7 @@ def schema_layout_problems(text: str, manifest: Manifest) -> list[str]:
 
 
 def group_problems(text: str) -> list[str]:
-    from teamster.libraries.dbt.groups import load_groups
+    from teamster.libraries.dbt.config import load_groups
 
     config = load_groups(CODE_LOCATIONS / "kipptaf" / "config" / "dbt.yaml")
     rows = table_under(text, "kipptaf dbt asset groups")
@@ -337,7 +337,7 @@ def group_problems(text: str) -> list[str]:
 
 
 def powerschool_problems(text: str) -> list[str]:
-    from teamster.libraries.powerschool.sis.tables import declarations
+    from teamster.libraries.powerschool.sis.schema import declarations
 
     rows = {r["integration"]: r for r in table_under(text, "PowerSchool integration")}
     by_path = {
@@ -422,7 +422,7 @@ def autocomm_problems(text: str, manifests: dict[str, Manifest]) -> list[str]:
 @pytest.fixture(scope="module")
 def manifests(kipptaf_manifest: Manifest) -> dict[str, Manifest]:
     """Every code location's manifest, as the code locations load it."""
-    from teamster.libraries.dbt.project import prepare
+    from teamster.libraries.dbt.resources import prepare
 
     found = {"kipptaf": kipptaf_manifest}
     for location in LOCATIONS:
@@ -564,7 +564,7 @@ def test_settings_messages_are_quoted_as_printed(monkeypatch, tmp_path) -> None:
 
 def test_manifest_and_emulator_messages_are_quoted_as_printed(monkeypatch, tmp_path) -> None:
     from sandbox import cloud
-    from teamster.libraries.dbt import project
+    from teamster.libraries.dbt import resources as project
 
     page = troubleshooting()
     (tmp_path / "src" / "dbt" / "kipptaf").mkdir(parents=True)

@@ -162,7 +162,7 @@ AGAIN = "kippnewark/powerschool/attendance"
 
 def run_slice(local: Settings, cloud: Emulators, log: Path | None = None) -> dict:
     """Buckets, then the slice in a ``prod`` child; the child's report."""
-    from teamster.libraries.dbt.project import prepare
+    from teamster.libraries.dbt.resources import prepare
 
     for project in LOCATIONS:
         prepare(project)  # at image build time in production

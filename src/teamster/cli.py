@@ -162,7 +162,7 @@ def _run_demo(settings, seed: int, scale: float, shown: _DemoProgress):
     from teamster.core.instance import unsynced_sqlite
     from teamster.core.locations import materialize_all
     from teamster.core.regions import NETWORK, REGIONS
-    from teamster.libraries.dbt.project import prepare
+    from teamster.libraries.dbt.resources import prepare
 
     projects = (*REGIONS, NETWORK)  # the regions build what kipptaf reads
     shown.start("dbt", "preparing dbt manifests", count=f"0/{len(projects)} projects")
@@ -783,7 +783,7 @@ def dev(data_dir: Path = DataDir, port: int = typer.Option(3000, help="Web UI po
 def dbt_prepare(force: bool = typer.Option(False, help="Parse even if current.")) -> None:
     """Install local packages and write every project's manifest."""
     from teamster.core.regions import LOCATIONS
-    from teamster.libraries.dbt.project import prepare
+    from teamster.libraries.dbt.resources import prepare
 
     for location in LOCATIONS:
         console.print(f"{location}: {prepare(location, force=force)}")
@@ -802,7 +802,7 @@ def new_region(
 ) -> None:
     """Add a school region: its registry block, code location, dbt project, kipptaf's
     sources and the deployment files (docs/adding-a-region.md)."""
-    from teamster.libraries.dbt.project import DbtPrepareError
+    from teamster.libraries.dbt.resources import DbtPrepareError
     from teamster.scaffold import ScaffoldError, new_region
 
     out = Console()  # whatever stdout is now (a test's runner replaces it)

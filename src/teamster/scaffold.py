@@ -728,7 +728,7 @@ def _deploy_files(paths: Paths, region: NewRegion) -> dict[Path, str]:
 def install_packages(paths: Paths, name: str) -> None:
     """``dbt deps`` for the new project: its packages are local folders, nothing is
     downloaded."""
-    from teamster.libraries.dbt.project import run_dbt
+    from teamster.libraries.dbt.resources import run_dbt
 
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "TEAMSTER_DBT_TARGET": "local"}
     env.setdefault("TEAMSTER_DUCKDB_PATH", str(Path(tempfile.gettempdir()) / "warehouse.duckdb"))

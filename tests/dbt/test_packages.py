@@ -36,7 +36,7 @@ def misplaced(manifest: dict[str, Any], region: str, package: str) -> list[str]:
 
 @pytest.mark.parametrize("region", REGIONS)
 def test_packages_land_in_the_regions_datasets(region: str) -> None:
-    from teamster.libraries.dbt.project import prepare
+    from teamster.libraries.dbt.resources import prepare
 
     manifest = json.loads(prepare(region).read_text())
     for package, expected in PACKAGES.items():

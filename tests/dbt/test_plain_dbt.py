@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from teamster.libraries.dbt.project import DBT_ROOT
+from teamster.libraries.dbt.resources import DBT_ROOT
 
 PROJECTS = ["kipptaf", "kippnewark", "kippcamden", "kippmiami", "kipppaterson"]
 REPO = DBT_ROOT.parents[1]

@@ -7,7 +7,7 @@ powerschool package's macros and keeps its own copy of each; the copies must not
 
 import pytest
 
-from teamster.libraries.dbt.project import DBT_ROOT
+from teamster.libraries.dbt.resources import DBT_ROOT
 
 SHARED = ["fall_year.sql", "type_double.sql"]
 

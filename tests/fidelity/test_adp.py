@@ -28,8 +28,9 @@ import yaml
 from support import compiled_models, staging_error
 from teamster.core.csv_reader import header_slug
 from teamster.core.ssh import SSHConnection
-from teamster.libraries.adp import files as payroll
-from teamster.libraries.adp import workforce_now as wfn
+from teamster.libraries.adp import schema as payroll
+from teamster.libraries.adp import schema as wfn
+from teamster.libraries.adp.resources import PAGE_SIZE
 
 _ALL = yaml.safe_load(
     (Path(__file__).parents[1] / "data" / "vendor_schemas" / "adp.yaml").read_text()
@@ -116,8 +117,8 @@ def test_the_payroll_reader_reads_only_columns_adp_sends():
     read = {slug for column in payroll.COLUMNS for slug in column.keys}
     assert read <= LEDGER_COLUMNS, read - LEDGER_COLUMNS
     landed = set(payroll.GENERAL_LEDGER_SCHEMA.names)
-    assert landed - {c.name for c in payroll.COLUMNS} == set(payroll.DERIVED)
-    assert not set(payroll.DERIVED) & LEDGER_COLUMNS
+    assert landed - {c.name for c in payroll.COLUMNS} == set(payroll.LEDGER_DERIVED)
+    assert not set(payroll.LEDGER_DERIVED) & LEDGER_COLUMNS
     declared = {c.name: c for c in payroll.COLUMNS}
     assert all(declared[c].kind == "digits_number" for c in LEDGER["digits_only"] if c in declared)
     assert (declared["date"].kind, declared["date"].format) == ("date", LEDGER["formats"]["date"])
@@ -135,7 +136,7 @@ def test_the_workers_client_reads_only_fields_adp_sends():
     assert read, "the client declares what it reads"
     assert not [p for p in read if p not in FIELDS], [p for p in read if p not in FIELDS]
     landed = set(wfn.WORKERS_SCHEMA.names)
-    assert landed - {f.name for f in wfn.FIELDS} == set(wfn.DERIVED)
+    assert landed - {f.name for f in wfn.FIELDS} == set(wfn.WORKERS_DERIVED)
     # the list items it picks are picked by values the sources show
     values = WORKFORCE_NOW["values"]
     assert {"Department", "BusinessUnit"} <= set(values["organizational_unit_type_without_spaces"])
@@ -145,7 +146,7 @@ def test_the_workers_client_reads_only_fields_adp_sends():
 def test_the_workers_client_speaks_the_api_adp_documents():
     workers, token = WORKFORCE_NOW["workers"], WORKFORCE_NOW["token"]
     assert urlsplit(workers["url"]).path == wfn.WORKERS_PATH
-    assert workers["paging"]["max_top"] >= wfn.PAGE_SIZE
+    assert workers["paging"]["max_top"] >= PAGE_SIZE
     assert {workers["paging"]["top"], workers["paging"]["skip"]} <= set(workers["parameters"])
     assert urlsplit(token["url"]).path == "/auth/oauth/v2/token"
     assert token["grant_type"] == "client_credentials"

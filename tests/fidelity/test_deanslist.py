@@ -36,9 +36,9 @@ from sandbox.http import start_http
 from sandbox.vendors import deanslist as sandbox_deanslist
 from support import compiled_models, make_data_dir, staging_error
 from teamster.core.settings import DeansListSettings
-from teamster.libraries.deanslist.assets import FIELDS, arrow_schema, to_batch
-from teamster.libraries.deanslist.client import DeansListAPI, Window, read_incidents, read_page
 from teamster.libraries.deanslist.config import DeansListConfig, DeansListSchool
+from teamster.libraries.deanslist.resources import DeansListAPI, Window, read_incidents, read_page
+from teamster.libraries.deanslist.schema import FIELDS, arrow_schema, to_batch
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = yaml.safe_load((REPO / "tests/data/vendor_schemas/deanslist.yaml").read_text())

@@ -26,7 +26,7 @@ from support import compiled_models, staging_error
 from teamster.core.csv_reader import header_slug
 from teamster.core.regions import REGIONS
 from teamster.core.ssh import SSHConnection
-from teamster.libraries.iready import files as library
+from teamster.libraries.iready import schema as library
 
 REFERENCE = yaml.safe_load(
     (Path(__file__).parents[1] / "data" / "vendor_schemas" / "iready.yaml").read_text()

@@ -35,14 +35,14 @@ from sandbox.http import start_http
 from sandbox.vendors import enrollment as sandbox_enrollment
 from support import compiled_models, make_data_dir, staging_error
 from teamster.core.settings import EnrollmentAPISettings
-from teamster.libraries.powerschool.enrollment.assets import (
+from teamster.libraries.powerschool.enrollment.resources import EnrollmentAPI, read_page
+from teamster.libraries.powerschool.enrollment.schema import (
     ACTION_FIELDS,
     ACTIONS_SCHEMA,
     RECORD_FIELDS,
     RECORDS_SCHEMA,
     to_batch,
 )
-from teamster.libraries.powerschool.enrollment.client import EnrollmentAPI, read_page
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = yaml.safe_load(

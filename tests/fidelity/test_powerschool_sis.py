@@ -9,7 +9,7 @@ import yaml
 
 from sandbox import sis as sandbox
 from support import REPO, compiled_models, staging_error
-from teamster.libraries.powerschool.sis.tables import arrow_schema, declarations
+from teamster.libraries.powerschool.sis.schema import arrow_schema, declarations
 
 REFERENCE = yaml.safe_load((REPO / "tests/data/vendor_schemas/powerschool_sis.yaml").read_text())
 TABLES = sorted(declarations())

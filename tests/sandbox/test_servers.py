@@ -18,7 +18,7 @@ from support import free_port_base, make_data_dir, sis_query
 from teamster.core.settings import SSHSettings
 from teamster.core.settings.local import SFTP_SERVERS, sandbox_ports
 from teamster.core.ssh import SSHConnection, SSHError
-from teamster.libraries.powerschool.sis.sftp import DropFileError, read_drop
+from teamster.libraries.powerschool.sis.schema import DropFileError, read_drop
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ def main(region: str, seed: int, scale: float) -> dict:
     from teamster.core.regions import LOCATIONS, NETWORK
     from teamster.core.settings import current
     from teamster.core.settings.local import sandbox_ports
-    from teamster.libraries.dbt.project import prepare
+    from teamster.libraries.dbt.resources import prepare
 
     settings = current()
     report: dict = {"teamster": teamster.__file__, "locations": list(LOCATIONS)}

@@ -86,7 +86,7 @@ def test_a_refused_region_changes_nothing(tmp_path):
 
 
 def test_an_sftp_region_lists_only_exported_tables(tmp_path):
-    from teamster.libraries.powerschool.sis.tables import declarations
+    from teamster.libraries.powerschool.sis.schema import declarations
 
     repo = _copy(tmp_path / "repo")
     args = ["kippatl", "--sis", "sftp", "--no-autocomm", "--schools", "K-8", "--city", "Atlanta"]

@@ -15,16 +15,16 @@ from teamster.core.loading import definitions_load
 from teamster.core.regions import REGISTRY
 from teamster.core.resources import shared_resources
 from teamster.core.settings import SettingsError, current
-from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource
-from teamster.libraries.dbt.exposures import exposure_specs
+from teamster.libraries.dbt.assets import build_dbt_assets, exposure_specs
+from teamster.libraries.dbt.resources import dbt_resource
 from teamster.libraries.deanslist.assets import build_deanslist_assets
-from teamster.libraries.deanslist.client import DeansListAPI
 from teamster.libraries.deanslist.config import load_deanslist_config
+from teamster.libraries.deanslist.resources import DeansListAPI
 from teamster.libraries.deanslist.schedules import build_deanslist_schedule
 from teamster.libraries.iready.assets import build_iready_assets
 from teamster.libraries.iready.config import load_iready_config
+from teamster.libraries.iready.resources import iready_resource
 from teamster.libraries.iready.sensors import build_iready_sensor
-from teamster.libraries.iready.sftp import iready_resource
 from teamster.libraries.powerschool.autocomm.assets import (
     build_autocomm_asset,
     load_autocomm_config,
@@ -32,10 +32,8 @@ from teamster.libraries.powerschool.autocomm.assets import (
 from teamster.libraries.powerschool.autocomm.resources import AutoCommInbox
 from teamster.libraries.powerschool.sis.assets import build_sis_assets
 from teamster.libraries.powerschool.sis.config import load_sis_config, sis_resource
-from teamster.libraries.powerschool.sis.sensors import (
-    build_sis_change_sensor,
-    build_sis_nightly_schedule,
-)
+from teamster.libraries.powerschool.sis.schedules import build_sis_nightly_schedule
+from teamster.libraries.powerschool.sis.sensors import build_sis_change_sensor
 
 
 @definitions_load()  # the dbt manifest is large: see teamster.core.loading

@@ -16,7 +16,7 @@ import pytest
 from dagster_dbt.utils import select_unique_ids
 
 import teamster
-from teamster.libraries.dbt.groups import load_groups
+from teamster.libraries.dbt.config import load_groups
 
 CONFIG = Path(teamster.__file__).parent / "code_locations" / "kipptaf" / "config" / "dbt.yaml"
 # the groups dbt.yaml must declare, written out so that changing one is deliberate:

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from teamster.libraries.dbt.project import DBT_ROOT, PROFILES_DIR, run_dbt
+from teamster.libraries.dbt.resources import DBT_ROOT, PROFILES_DIR, run_dbt
 
 IGNORED = shutil.ignore_patterns("target", "logs", "dbt_packages")
 

@@ -39,9 +39,9 @@ from teamster.core.executor import executor_for
 from teamster.core.locations import load_definitions
 from teamster.core.regions import LOCATIONS
 from teamster.core.settings import Settings, load_settings
-from teamster.libraries.dbt.assets import dbt_resource
-from teamster.libraries.dbt.groups import build_group_assets, load_groups
-from teamster.libraries.dbt.project import prepare
+from teamster.libraries.dbt.assets import build_group_assets
+from teamster.libraries.dbt.config import load_groups
+from teamster.libraries.dbt.resources import dbt_resource, prepare
 
 CONFIG = Path(teamster.__file__).parent / "code_locations" / "kipptaf" / "config" / "dbt.yaml"
 # group -> the CPU request its step pod must make (None: the cluster's default)

@@ -11,9 +11,8 @@ from sqlalchemy.engine import make_url
 
 from teamster.core.settings import SSHSettings
 from teamster.core.ssh import SSHConnection, SSHError, fetch_file
-from teamster.libraries.powerschool.sis.queries import select_table
-from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS
-from teamster.libraries.powerschool.sis.tables import arrow_schema
+from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS, select_table
+from teamster.libraries.powerschool.sis.schema import arrow_schema
 
 
 def _connect_kwargs(settings, region):

@@ -14,19 +14,18 @@ from teamster.core.resources import shared_resources
 from teamster.core.settings import current
 from teamster.libraries.adp.assets import build_adp_assets
 from teamster.libraries.adp.config import load_adp_config
-from teamster.libraries.adp.files import ADPFiles
-from teamster.libraries.adp.sensors import build_adp_sensor, build_workers_schedule
-from teamster.libraries.adp.workforce_now import WorkforceNowAPI
-from teamster.libraries.dbt.assets import dbt_resource
-from teamster.libraries.dbt.groups import build_group_assets, canonical_assets, load_groups
-from teamster.libraries.google_sheets.assets import (
-    build_google_sheet_assets,
-    build_google_sheets_schedule,
-)
-from teamster.libraries.google_sheets.client import GoogleSheets
+from teamster.libraries.adp.resources import ADPFiles, WorkforceNowAPI
+from teamster.libraries.adp.schedules import build_workers_schedule
+from teamster.libraries.adp.sensors import build_adp_sensor
+from teamster.libraries.dbt.assets import build_group_assets, canonical_assets
+from teamster.libraries.dbt.config import load_groups
+from teamster.libraries.dbt.resources import dbt_resource
+from teamster.libraries.google_sheets.assets import build_google_sheet_assets
 from teamster.libraries.google_sheets.config import load_sheets_config
+from teamster.libraries.google_sheets.resources import GoogleSheets
+from teamster.libraries.google_sheets.schedules import build_google_sheets_schedule
 from teamster.libraries.powerschool.enrollment.assets import build_enrollment_assets
-from teamster.libraries.powerschool.enrollment.client import EnrollmentAPI
+from teamster.libraries.powerschool.enrollment.resources import EnrollmentAPI
 from teamster.libraries.powerschool.enrollment.schedules import build_enrollment_schedule
 from teamster.libraries.tableau.assets import build_workbook_assets, load_tableau_config
 from teamster.libraries.tableau.resources import tableau_resource

@@ -26,8 +26,8 @@ from teamster.core.landing import LandedFile
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.partitions import by_value
 from teamster.core.resources import WAREHOUSE_POOL
-from teamster.libraries.adp.files import GENERAL_LEDGER_SCHEMA, ADPFiles, files_fingerprint
-from teamster.libraries.adp.workforce_now import WORKERS_SCHEMA, WorkforceNowAPI
+from teamster.libraries.adp.resources import ADPFiles, WorkforceNowAPI
+from teamster.libraries.adp.schema import GENERAL_LEDGER_SCHEMA, WORKERS_SCHEMA, files_fingerprint
 
 RESOURCE_KEY = "adp_sftp"
 API_RESOURCE_KEY = "adp_workforce_now"

@@ -10,26 +10,22 @@ is queued. Workforce Now has no file to watch: the schedule reloads the workers 
 import hashlib
 
 from dagster import (
-    DefaultScheduleStatus,
     DefaultSensorStatus,
     ResourceParam,
     RunRequest,
-    ScheduleDefinition,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
-    define_asset_job,
-    schedule,
     sensor,
 )
 
 from teamster.core.changes import last_metadata
-from teamster.libraries.adp.assets import PAY_DATES, files_key, general_ledger_key, workers_key
-from teamster.libraries.adp.files import ADPFiles, files_fingerprint
+from teamster.libraries.adp.assets import PAY_DATES, files_key, general_ledger_key
+from teamster.libraries.adp.resources import ADPFiles
+from teamster.libraries.adp.schema import files_fingerprint
 
 INTERVAL_SECONDS = 15 * 60
-WORKERS_CRON = "0 4 * * *"
 
 
 def build_adp_sensor(location: str) -> SensorDefinition:
@@ -73,21 +69,3 @@ def build_adp_sensor(location: str) -> SensorDefinition:
         )
 
     return _sensor
-
-
-def build_workers_schedule(location: str, timezone: str) -> ScheduleDefinition:
-    job = define_asset_job(f"{location}__adp__workers_job", selection=[workers_key(location)])
-
-    @schedule(
-        name=f"{location}__adp__workers_daily",
-        cron_schedule=WORKERS_CRON,
-        execution_timezone=timezone,
-        job=job,
-        default_status=DefaultScheduleStatus.STOPPED,
-        description="Reloads ADP Workforce Now's workers every morning (the API has no "
-        "change feed we read).",
-    )
-    def _schedule(context):
-        return RunRequest(run_key=context.scheduled_execution_time.isoformat())
-
-    return _schedule

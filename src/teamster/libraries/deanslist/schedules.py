@@ -15,8 +15,9 @@ from dagster import (
     schedule,
 )
 
-from teamster.libraries.deanslist.assets import FIELDS, asset_key
+from teamster.libraries.deanslist.assets import asset_key
 from teamster.libraries.deanslist.config import DeansListConfig
+from teamster.libraries.deanslist.schema import FIELDS
 
 NIGHTLY_CRON = "0 3 * * *"
 

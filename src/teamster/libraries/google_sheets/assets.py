@@ -11,24 +11,20 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
-    DefaultScheduleStatus,
     Output,
-    ScheduleDefinition,
     asset,
-    define_asset_job,
 )
 
 from teamster.core.csv_reader import read_csv
 from teamster.core.io_managers import Extract
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.resources import WAREHOUSE_POOL
-from teamster.libraries.google_sheets.client import GoogleSheets
 from teamster.libraries.google_sheets.config import GoogleSheetsConfig, SheetTable
+from teamster.libraries.google_sheets.resources import GoogleSheets
 
 RESOURCE_KEY = "google_sheets"
 INTEGRATION = "google_sheets"
 # People edit sheets during the working day; reload them every hour of it.
-SCHEDULE_CRON = "0 6-18 * * 1-5"
 
 
 def sheet_key(location: str, sheet: SheetTable) -> AssetKey:
@@ -74,17 +70,3 @@ def _sheet_asset(location: str, sheet: SheetTable) -> AssetsDefinition:
         )
 
     return _asset
-
-
-def build_google_sheets_schedule(
-    location: str, config: GoogleSheetsConfig, timezone: str
-) -> ScheduleDefinition:
-    keys = [sheet_key(location, s) for s in config.sheets]
-    return ScheduleDefinition(
-        name=f"{location}__google_sheets__hourly",
-        job=define_asset_job(f"{location}__google_sheets__job", selection=keys),
-        cron_schedule=SCHEDULE_CRON,
-        execution_timezone=timezone,
-        default_status=DefaultScheduleStatus.STOPPED,
-        description="Reloads every declared Google Sheet tab each working hour.",
-    )

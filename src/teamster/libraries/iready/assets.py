@@ -21,7 +21,7 @@ from teamster.core.io_managers import Extract
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.partitions import Partition, by_value
 from teamster.core.resources import WAREHOUSE_POOL
-from teamster.libraries.iready.files import SCHEMA, SUBJECTS
+from teamster.libraries.iready.schema import SCHEMA, SUBJECTS
 
 RESOURCE_KEY = "iready"
 GROUP = "iready"

@@ -39,19 +39,16 @@ from teamster.libraries.adp.assets import (
     workers_key,
 )
 from teamster.libraries.adp.config import ADPConfig, UnknownSite, load_adp_config
-from teamster.libraries.adp.files import (
+from teamster.libraries.adp.resources import ADPFiles, WorkforceNowAPI
+from teamster.libraries.adp.schema import (
     ADPFileError,
-    ADPFiles,
     GLFile,
+    WorkforceNowError,
     parse_name,
     read_general_ledger,
-)
-from teamster.libraries.adp.sensors import build_adp_sensor
-from teamster.libraries.adp.workforce_now import (
-    WorkforceNowAPI,
-    WorkforceNowError,
     worker_rows,
 )
+from teamster.libraries.adp.sensors import build_adp_sensor
 
 LOCATION = "kipptaf"
 CONFIG_PATH = (

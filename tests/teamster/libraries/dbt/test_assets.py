@@ -14,7 +14,8 @@ from dagster_dbt.core import resource as dagster_dbt_resource
 
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.core.settings import DuckDBSettings, Settings
-from teamster.libraries.dbt.assets import build_dbt_assets, dbt_resource
+from teamster.libraries.dbt.assets import build_dbt_assets
+from teamster.libraries.dbt.resources import dbt_resource
 
 ROOT = Path(__file__).parents[4]
 

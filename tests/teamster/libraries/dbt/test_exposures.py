@@ -6,8 +6,7 @@ import pytest
 from dagster import AssetKey
 
 from teamster.core.settings import Settings
-from teamster.libraries.dbt.assets import build_dbt_assets
-from teamster.libraries.dbt.exposures import exposure_specs
+from teamster.libraries.dbt.assets import build_dbt_assets, exposure_specs
 
 
 def test_exposures_come_from_the_dbt_assets_manifest_without_reading_it_again(

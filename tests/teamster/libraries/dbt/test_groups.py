@@ -9,7 +9,8 @@ from dagster import AssetKey, Backoff, DynamicPartitionsDefinition, Jitter
 
 import teamster
 from teamster.core.settings import SettingsError
-from teamster.libraries.dbt.groups import build_group_assets, canonical_assets, load_groups
+from teamster.libraries.dbt.assets import build_group_assets, canonical_assets
+from teamster.libraries.dbt.config import load_groups
 from teamster.libraries.tableau.assets import (
     TableauConfig,
     Workbook,

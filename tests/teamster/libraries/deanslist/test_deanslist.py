@@ -34,21 +34,17 @@ from teamster.core.locations import load_definitions
 from teamster.core.regions import REGIONS, REGISTRY
 from teamster.core.resources import shared_resources
 from teamster.core.settings import SettingsError
-from teamster.libraries.deanslist.assets import (
-    arrow_schema,
-    build_deanslist_assets,
-    months,
-    to_batch,
-)
-from teamster.libraries.deanslist.client import (
+from teamster.libraries.deanslist.assets import build_deanslist_assets, months
+from teamster.libraries.deanslist.config import DeansListConfig, load_deanslist_config
+from teamster.libraries.deanslist.resources import (
     DeansListAPI,
     DeansListAuthError,
     DeansListError,
     Window,
     read_incidents,
 )
-from teamster.libraries.deanslist.config import DeansListConfig, load_deanslist_config
 from teamster.libraries.deanslist.schedules import fiscal_year_key
+from teamster.libraries.deanslist.schema import arrow_schema, to_batch
 
 CONFIG_DIR = Path(__file__).parents[4] / "src" / "teamster" / "code_locations"
 ENDPOINTS = ("incidents", "behavior")

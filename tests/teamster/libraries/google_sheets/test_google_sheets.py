@@ -13,8 +13,8 @@ from teamster.core.http import Retries
 from teamster.core.resources import shared_resources
 from teamster.core.settings import SettingsError
 from teamster.libraries.google_sheets.assets import build_google_sheet_assets, sheet_key
-from teamster.libraries.google_sheets.client import GoogleSheets, GoogleSheetsError
 from teamster.libraries.google_sheets.config import load_sheets_config
+from teamster.libraries.google_sheets.resources import GoogleSheets, GoogleSheetsError
 
 LOCATION = "kipptaf"
 CONFIG = Path(__file__).parents[4] / "src/teamster/code_locations/kipptaf/config/google_sheets.yaml"

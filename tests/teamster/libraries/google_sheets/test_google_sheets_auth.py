@@ -35,8 +35,8 @@ from support import prod_settings
 from teamster.core.http import Retries
 from teamster.core.resources import shared_resources
 from teamster.libraries.google_sheets.assets import build_google_sheet_assets
-from teamster.libraries.google_sheets.client import SCOPE, GoogleSheets, GoogleSheetsError
 from teamster.libraries.google_sheets.config import load_sheets_config
+from teamster.libraries.google_sheets.resources import SCOPE, GoogleSheets, GoogleSheetsError
 
 CONFIG = Path(__file__).parents[4] / "src/teamster/code_locations/kipptaf/config/google_sheets.yaml"
 ACCOUNT = "teamster-sheets@teamster-test.iam.gserviceaccount.com"

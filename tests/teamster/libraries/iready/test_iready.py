@@ -19,8 +19,8 @@ from teamster.core.locations import load_definitions
 from teamster.core.regions import REGIONS
 from teamster.core.settings import SettingsError
 from teamster.libraries.iready.config import load_iready_config
-from teamster.libraries.iready.files import SCHEMA, IReadyFileError, read_results, subject_of
-from teamster.libraries.iready.sftp import iready_resource
+from teamster.libraries.iready.resources import iready_resource
+from teamster.libraries.iready.schema import SCHEMA, IReadyFileError, read_results, subject_of
 
 CONFIG = Path(__file__).parents[4] / "src" / "teamster" / "code_locations"
 CROSSWALK = {"KIPP SPARK Academy Charter School": 101, "KIPP Rise Academy Charter School": 104}

@@ -15,8 +15,8 @@ from teamster.libraries.powerschool.autocomm.assets import (
     AutoCommFile,
     build_autocomm_asset,
 )
-from teamster.libraries.powerschool.autocomm.render import AutoCommRenderError, render
 from teamster.libraries.powerschool.autocomm.resources import AutoCommInbox
+from teamster.libraries.powerschool.autocomm.schema import AutoCommRenderError, render
 
 MODEL = "rpt_powerschool__autocomm_students"
 

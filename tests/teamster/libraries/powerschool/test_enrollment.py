@@ -22,22 +22,20 @@ from dagster import DagsterInstance, build_schedule_context
 
 from teamster.core.http import Retries
 from teamster.core.locations import load_definitions
-from teamster.libraries.powerschool.enrollment.assets import (
-    ACTIONS,
-    ACTIONS_KEY,
-    RECORD_FIELDS,
-    RECORDS_KEY,
-    RECORDS_SCHEMA,
-    record_batches,
-    to_batch,
-)
-from teamster.libraries.powerschool.enrollment.client import (
+from teamster.libraries.powerschool.enrollment.assets import ACTIONS, ACTIONS_KEY, RECORDS_KEY
+from teamster.libraries.powerschool.enrollment.resources import (
     EnrollmentAPI,
     EnrollmentAuthError,
     EnrollmentError,
     read_page,
 )
 from teamster.libraries.powerschool.enrollment.schedules import first_year, is_open
+from teamster.libraries.powerschool.enrollment.schema import (
+    RECORD_FIELDS,
+    RECORDS_SCHEMA,
+    record_batches,
+    to_batch,
+)
 
 
 def _api(settings, attempts: int = 6) -> EnrollmentAPI:

@@ -67,9 +67,8 @@ def test_bad_paterson_drop_names_file_and_column_and_keeps_good_data(sandbox, se
 
 
 def test_secrets_stay_out_of_errors(sandbox, settings, tmp_path):
-    from teamster.libraries.powerschool.sis.queries import select_table
-    from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS, SISError
-    from teamster.libraries.powerschool.sis.tables import arrow_schema
+    from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS, SISError, select_table
+    from teamster.libraries.powerschool.sis.schema import arrow_schema
 
     sis_settings = settings.sis_databases["kippnewark"]
     password = sis_settings.password_file.read_text().strip()

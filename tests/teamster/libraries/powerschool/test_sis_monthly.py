@@ -9,7 +9,7 @@ from teamster.core.resources import shared_resources
 from teamster.core.settings import DuckDBSettings, LocalLandingSettings
 from teamster.libraries.powerschool.sis.assets import build_sis_assets
 from teamster.libraries.powerschool.sis.config import SISConfig, SISTable, sis_resource
-from teamster.libraries.powerschool.sis.queries import probe
+from teamster.libraries.powerschool.sis.resources import probe
 from teamster.libraries.powerschool.sis.sensors import build_sis_change_sensor
 
 LOCATION = "kippcamden"

@@ -28,9 +28,15 @@ from teamster.core.partitions import Partition, fiscal_year_window, month_window
 from teamster.core.regions import REGISTRY, SQL_SIS_REGIONS
 from teamster.core.settings import Settings, SettingsError, SISDatabaseSettings
 from teamster.libraries.powerschool.sis.config import load_sis_config
-from teamster.libraries.powerschool.sis.queries import compile_for, probe, select_table
-from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS, SISError, SISSession
-from teamster.libraries.powerschool.sis.tables import arrow_schema, columns, declarations
+from teamster.libraries.powerschool.sis.resources import (
+    PowerSchoolSIS,
+    SISError,
+    SISSession,
+    compile_for,
+    probe,
+    select_table,
+)
+from teamster.libraries.powerschool.sis.schema import arrow_schema, columns, declarations
 
 PASSWORD = "Orcl-pw-9f3Kq7zXw2"  # distinctive: any leak of it is found by substring
 ORACLE = make_url("oracle+oracledb://psnavigator@h:1521/PSPRODDB").get_dialect()()

@@ -5,9 +5,13 @@ import pyarrow as pa
 import pytest
 from sqlalchemy.dialects import oracle, postgresql
 
-from teamster.libraries.powerschool.sis.queries import compile_for, select_table
-from teamster.libraries.powerschool.sis.sftp import DropFileError, read_drop
-from teamster.libraries.powerschool.sis.tables import arrow_schema, declarations
+from teamster.libraries.powerschool.sis.resources import compile_for, select_table
+from teamster.libraries.powerschool.sis.schema import (
+    DropFileError,
+    arrow_schema,
+    declarations,
+    read_drop,
+)
 
 # PowerSchool's table export names each field TABLE.FIELD, in capitals
 COLUMNS = (
@@ -140,7 +144,7 @@ def test_declared_types_are_arrow_types():
 
 def test_partition_windows_compile_for_oracle():
     from teamster.core.partitions import time_window
-    from teamster.libraries.powerschool.sis.queries import probe
+    from teamster.libraries.powerschool.sis.resources import probe
 
     window = time_window("fiscal_year", "2026-07-01", "att_date", first_key="2025-07-01")
     sql = compile_for(select_table("attendance", window), oracle.dialect())

@@ -29,7 +29,8 @@ from teamster.core.http import Retries
 from teamster.core.settings import (
     TableauServerSettings,
 )
-from teamster.libraries.dbt.groups import build_group_assets, canonical_assets, load_groups
+from teamster.libraries.dbt.assets import build_group_assets, canonical_assets
+from teamster.libraries.dbt.config import load_groups
 from teamster.libraries.tableau.assets import build_workbook_assets, load_tableau_config
 from teamster.libraries.tableau.resources import TableauError, TableauServer, tableau_resource
 

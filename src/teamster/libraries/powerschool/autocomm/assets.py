@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from teamster.core.config import load_config
 from teamster.core.naming import relation_for_key
-from teamster.libraries.powerschool.autocomm.render import render
+from teamster.libraries.powerschool.autocomm.schema import render
 
 RESOURCE_KEY = "powerschool_autocomm"
 # the shared format carries the region so kipptaf can hold every region in one table

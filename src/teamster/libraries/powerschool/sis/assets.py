@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from dagster import AssetExecutionContext, AssetsDefinition, Output, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Output, asset
 
 from teamster.core.changes import source_metadata
 from teamster.core.io_managers import Extract
@@ -16,11 +16,16 @@ from teamster.core.landing import LandedFile
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.libraries.powerschool.sis.config import SISConfig, SISTable
-from teamster.libraries.powerschool.sis.queries import render_cursor, select_table
-from teamster.libraries.powerschool.sis.tables import arrow_schema
+from teamster.libraries.powerschool.sis.resources import render_cursor, select_table
+from teamster.libraries.powerschool.sis.schema import arrow_schema
 
 RESOURCE_KEY = "powerschool_sis"
 GROUP = "powerschool_sis"
+
+
+def table_key(location: str, table: SISTable) -> AssetKey:
+    """``<region>_powerschool.<table>``: what a SIS table lands as."""
+    return key_for_relation(dataset_for(location, "powerschool"), table.name)
 
 
 def build_sis_assets(location: str, config: SISConfig) -> list[AssetsDefinition]:

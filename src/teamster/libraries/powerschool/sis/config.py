@@ -19,10 +19,9 @@ from teamster.core.partitions import (
 )
 from teamster.core.regions import Region
 from teamster.core.settings import Settings, SettingsError
-from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS
-from teamster.libraries.powerschool.sis.sftp import SISDrop
-from teamster.libraries.powerschool.sis.tables import columns
-from teamster.libraries.powerschool.sis.tables import table as declared_table
+from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS, SISDrop
+from teamster.libraries.powerschool.sis.schema import columns
+from teamster.libraries.powerschool.sis.schema import table as declared_table
 
 
 class SISTable(BaseModel):

@@ -4,22 +4,30 @@ The URL is a SQLAlchemy URL as seen from the bastion (``oracle+oracledb://...`` 
 prod, ``postgresql://...`` in the sandbox); the password comes from a file. Rows are
 fetched as Arrow record batches by the driver itself (ADBC for PostgreSQL,
 python-oracledb's DataFrame batches for Oracle), which is what keeps extraction fast
-and memory bounded. Oracle's batch size (``arraysize``) comes from the settings.
+and memory bounded. Oracle's batch size (``arraysize``) comes from the settings. The
+queries (extracts and change probes) are SQLAlchemy Core, compiled for the dialect.
+
+A region whose SIS is read from PowerSchool's table export on SFTP has ``SISDrop``
+instead: the same ``fetch`` of a table, from ``<remote_dir>/<table>.csv``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Dialect, make_url
 
-from teamster.core.settings import SISDatabaseSettings
-from teamster.core.ssh import SSHConnection
-from teamster.libraries.powerschool.sis.queries import compile_for
+from teamster.core.partitions import Partition
+from teamster.core.settings import SFTPDropSettings, SISDatabaseSettings
+from teamster.core.sftp import SFTPFolder
+from teamster.core.ssh import RemoteFile, SSHConnection
+from teamster.libraries.powerschool.sis.schema import DropFileError, read_drop, sql_table
 
 # What drivers say when nothing answers at the far end of the tunnel: python-oracledb's
 # "cannot connect" code, and the words of a closed or refused connection.
@@ -193,3 +201,66 @@ def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     if missing:
         raise SISError(f"query result lacks declared columns {missing}")
     return pa.record_batch([batch.column(f.name).cast(f.type) for f in schema], schema=schema)
+
+
+def _window(t: sa.Table, partition: Partition | None) -> list[sa.ColumnElement[bool]]:
+    if partition is None:
+        return []
+    column = t.c[partition.column]
+    if partition.start is None:  # the first partition: all earlier rows, and undated ones
+        return [sa.or_(column < partition.end, column.is_(None))]
+    return [column >= partition.start, column < partition.end]
+
+
+def select_table(table: str, partition: Partition | None = None) -> sa.Select:
+    """Every declared column of a table, in declared order, within a partition's window."""
+    t = sql_table(table)
+    return sa.select(*t.columns).where(*_window(t, partition))
+
+
+def probe(table: str, cursor: str, partition: Partition | None = None) -> sa.Select:
+    """Row count and highest cursor value: what changes when the table changes."""
+    t = sql_table(table)
+    return sa.select(sa.func.count().label("n"), sa.func.max(t.c[cursor]).label("cursor")).where(
+        *_window(t, partition)
+    )
+
+
+def compile_for(query: sa.Select, dialect: Dialect) -> str:
+    return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def render_cursor(value: object) -> str:
+    """Cursor values compared as text: one rendering on both sides of a probe."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+@dataclass(frozen=True)
+class Drop:
+    table: pa.Table
+    file: RemoteFile  # as listed before the download; the change sensor compares it
+
+
+class SISDrop:
+    """Reads one region's SIS CSV drops: ``<remote_dir>/<table>.csv``."""
+
+    def __init__(self, settings: SFTPDropSettings):
+        self.folder = SFTPFolder(settings.ssh, settings.remote_dir, DropFileError)
+
+    def files(self) -> dict[str, RemoteFile]:
+        """The drop folder's CSV files by table name."""
+        listed = self.folder.by_name(
+            lambda name: name.removesuffix(".csv") if name.endswith(".csv") else None
+        )
+        return {table: files[0] for table, files in listed.items()}
+
+    def fetch(self, table: str) -> Drop:
+        """Download ``<remote_dir>/<table>.csv`` and return it validated."""
+        parsed, info = self.folder.fetch(
+            self.folder.path(f"{table}.csv"), lambda local, uri: read_drop(local, table, uri)
+        )
+        return Drop(parsed, info)

@@ -16,25 +16,17 @@ from dagster import (
     DefaultSensorStatus,
     ResourceParam,
     RunRequest,
-    ScheduleDefinition,
     SensorDefinition,
     SensorEvaluationContext,
     SkipReason,
-    define_asset_job,
     sensor,
 )
 
 from teamster.core.changes import file_changed, last_metadata
 from teamster.core.inflight import in_flight
-from teamster.core.naming import dataset_for, key_for_relation
-from teamster.libraries.powerschool.sis.config import SISConfig, SISTable
-from teamster.libraries.powerschool.sis.queries import probe, render_cursor
-
-NIGHTLY_CRON = "0 2 * * *"
-
-
-def _key(location: str, table: SISTable) -> AssetKey:
-    return key_for_relation(dataset_for(location, "powerschool"), table.name)
+from teamster.libraries.powerschool.sis.assets import table_key
+from teamster.libraries.powerschool.sis.config import SISConfig
+from teamster.libraries.powerschool.sis.resources import probe, render_cursor
 
 
 def changed_tables(
@@ -46,15 +38,15 @@ def changed_tables(
         files = source.files()
         for table in config.tables:
             f = files.get(table.name)
-            last = last_metadata(context.instance, _key(location, table))
+            last = last_metadata(context.instance, table_key(location, table))
             if f is not None and file_changed(last, f):
-                requests[None].append(_key(location, table))
+                requests[None].append(table_key(location, table))
         return requests
     with source.session() as session:
         for table in config.tables:
             if table.cursor is None:
                 continue
-            key = _key(location, table)
+            key = table_key(location, table)
             partitions = config.partitions(table)
             if partitions is not None:
                 windows = [(k, config.window(table, k)) for k in partitions.get_partition_keys()]
@@ -71,7 +63,9 @@ def changed_tables(
 
 def build_sis_change_sensor(location: str, config: SISConfig) -> SensorDefinition:
     keys = [
-        _key(location, t) for t in config.tables if config.path == "sftp" or t.cursor is not None
+        table_key(location, t)
+        for t in config.tables
+        if config.path == "sftp" or t.cursor is not None
     ]
 
     @sensor(
@@ -105,17 +99,3 @@ def build_sis_change_sensor(location: str, config: SISConfig) -> SensorDefinitio
         ]
 
     return _sensor
-
-
-def build_sis_nightly_schedule(location: str, config: SISConfig) -> ScheduleDefinition | None:
-    """Reload, every night, the tables that have no cursor to probe."""
-    keys = [_key(location, t) for t in config.tables if t.cursor is None and config.path == "sql"]
-    if not keys:
-        return None
-    return ScheduleDefinition(
-        name=f"{location}__powerschool_sis__nightly",
-        job=define_asset_job(f"{location}__powerschool_sis__nightly_job", selection=keys),
-        cron_schedule=NIGHTLY_CRON,
-        execution_timezone=config.timezone,
-        description="Full reload of SIS tables that have no cursor column.",
-    )

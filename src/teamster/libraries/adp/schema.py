@@ -1,39 +1,153 @@
-"""ADP Workforce Now's workers API: OAuth client credentials, $top/$skip paging, and the
-worker objects flattened into one typed row per work assignment.
+"""What ADP sends: payroll general-ledger files on SFTP (which files they are, and a
+strict reader), and Workforce Now's worker objects (one typed row per work assignment).
 
-How the real API behaves (tests/data/vendor_schemas/adp.yaml): a bearer token comes from
-``POST <token url>`` with the client id and secret as basic auth and
-``grant_type=client_credentials`` over mutual TLS (the settings' certificate and key),
-and lasts an hour; ``GET /hr/v2/workers`` answers ``{"workers": [...]}`` pages of at most
-100 (``$top``), offset by ``$skip``, and 204 No Content after the last. 429 and 5xx are
-retried with backoff; a token refused mid-paging is renewed once.
+ADP writes one journal per pay date and payroll group (company code),
+``ADP_Payroll_<YYYYMMDD>_<group>.csv`` or ``adp_payroll_...`` (tests/data/vendor_schemas/
+adp.yaml): Intacct-style columns (DATE as MM/DD/YYYY, ACCT_NO, LOCATION_ID, DEPT_ID, DEBIT,
+CREDIT, FILE_NUMBER, POSITION_ID, JOB_TITLE as a job code) and no company-code column.
+Headers are matched by their slug (``teamster.core.csv_reader.header_slug``). Account and
+location ids may carry characters other than digits (they are dropped, as the vendor's
+consumers do); department, file number and job code are numbers that may be written as
+decimals. Every file is downloaded whole and validated before anything lands: a bad
+value, a payroll group or site the crosswalk (``config/adp.yaml``) does not know, or a
+journal whose debits and credits differ fails the load naming the file, line and column.
 
-Each landed column is declared with the JSON path it reads (``FIELDS``), so the fidelity
-test can hold every path to the reference. A value of the wrong JSON type, a date that
-is not ``YYYY-MM-DD``, a missing required field, or a payroll group or site the
-crosswalk (``config/adp.yaml``) does not know fails the load, naming the page, the
-worker (its associateOID) and the field. Secrets never reach an error or a log.
+Each landed workers column is declared with the JSON path it reads (``FIELDS``), so the
+fidelity test can hold every path to the reference. A value of the wrong JSON type, a
+date that is not ``YYYY-MM-DD``, a missing required field, or a payroll group or site
+the crosswalk does not know fails the load, naming the page, the worker (its
+associateOID) and the field. Secrets never reach an error or a log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import httpx
 import pyarrow as pa
 
 from teamster.core.arrow_types import ARROW_TYPES
-from teamster.core.http import Retries, send_with_retries
-from teamster.core.settings import ADPWorkforceNowSettings
+from teamster.core.csv_reader import US_DATE, Column, CSVFileError, header_slug, read_csv, schema_of
+from teamster.core.ssh import RemoteFile
 from teamster.libraries.adp.config import ADPConfig, UnknownSite
 
-WORKERS_PATH = "/hr/v2/workers"
-PAGE_SIZE = 100  # the most ADP serves per page
+GL_FILE = re.compile(r"(?:ADP|adp)_[Pp]ayroll_(?P<date>[0-9]{8})_(?P<group>\w+)\.csv")
+
+COLUMNS = [
+    Column("date", "date", required=True, format=US_DATE),
+    Column("journal", "text"),
+    Column("description", "text"),
+    Column("reference_no", "integer"),
+    Column("line_no", "integer", required=True),
+    Column("acct_no", "digits_number", required=True),
+    Column("location_id", "digits_number", required=True),
+    Column("dept_id", "whole_number"),
+    Column("document", "text"),
+    Column("memo", "text"),
+    Column("debit", "money"),
+    Column("credit", "money"),
+    Column("employee_name", "text"),
+    Column("file_number", "whole_number"),
+    Column("position_id", "text"),
+    Column("job_title", "whole_number"),
+]
+# added by the reader, not sent by ADP: the file (its name, and the pay date and payroll
+# group the name carries) and what the crosswalk makes of the group and the site
+LEDGER_DERIVED = {
+    "source_file_name": pa.string(),
+    "source_file_date": pa.date32(),
+    "source_group_code": pa.string(),
+    "code_location": pa.string(),
+    "school_number": pa.int64(),
+}
+GENERAL_LEDGER_SCHEMA = schema_of(COLUMNS, LEDGER_DERIVED)
+
+
+class ADPFileError(CSVFileError):
+    """A payroll file is missing, misnamed or does not match what ADP sends."""
+
+
+@dataclass(frozen=True)
+class GLFile:
+    """A general-ledger file as listed: its pay date and payroll group from its name."""
+
+    file: RemoteFile
+    pay_date: dt.date
+    group: str
+
+    @property
+    def name(self) -> str:
+        return self.file.path.rsplit("/", 1)[-1]
+
+
+def parse_name(name: str) -> tuple[dt.date, str] | None:
+    """(pay date, payroll group) of a general-ledger file name, or None if the name is not
+    one; a name that is one but whose date is no date fails."""
+    match = GL_FILE.fullmatch(name)
+    if match is None:
+        return None
+    try:
+        day = dt.datetime.strptime(match.group("date"), "%Y%m%d").date()
+    except ValueError:
+        raise ADPFileError(f"{name}: {match.group('date')!r} is not a date YYYYMMDD") from None
+    return day, match.group("group")
+
+
+def read_general_ledger(path: Path, gl: GLFile, display: str, config: ADPConfig) -> pa.Table:
+    """Parse one file strictly; ``display`` names it in errors (its SFTP URI)."""
+    if gl.group not in config.payroll_groups:
+        raise ADPFileError(
+            f"{display}: payroll group {gl.group!r} (from the file name) is not in "
+            f"{config.source} (`payroll_groups`)"
+        )
+    parsed = read_csv(path, COLUMNS, display, header_key=header_slug, error=ADPFileError)
+    schools = []
+    for row, (location, department) in enumerate(
+        zip(parsed.values("location_id"), parsed.values("dept_id"), strict=True)
+    ):
+        try:
+            schools.append(
+                config.school_number(
+                    None if location is None else str(location),
+                    None if department is None else str(department),
+                )
+            )
+        except UnknownSite as e:
+            raise ADPFileError(f"{parsed.where(row, 'location_id', 'dept_id')}: {e}") from None
+    debit = sum(v for v in parsed.values("debit") if v is not None) or decimal.Decimal(0)
+    credit = sum(v for v in parsed.values("credit") if v is not None) or decimal.Decimal(0)
+    if debit != credit:
+        raise ADPFileError(
+            f"{display}: debits ({debit}) and credits ({credit}) differ; a journal balances"
+        )
+    rows = parsed.table.num_rows
+    return parsed.landed(
+        GENERAL_LEDGER_SCHEMA,
+        {
+            "source_file_name": [gl.name] * rows,
+            "source_file_date": [gl.pay_date] * rows,
+            "source_group_code": [gl.group] * rows,
+            "code_location": [config.code_location(gl.group)] * rows,
+            "school_number": schools,
+        },
+    )
+
+
+def files_fingerprint(files: list[RemoteFile]) -> str:
+    """What a pay date's load records of its files, and the sensor compares: each file's
+    name, mtime and size."""
+    return ";".join(
+        f"{f.path.rsplit('/', 1)[-1]}:{f.mtime}:{f.size}"
+        for f in sorted(files, key=lambda f: f.path)
+    )
+
+
+# --- Workforce Now's worker objects, one typed row per work assignment ---------------
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NOT_WORD = re.compile(r"\W")
 _PART = re.compile(r"[^.\[]+(?:\[[^\]]*\])?")
@@ -135,8 +249,10 @@ FIELDS = [
     Field("home_business_unit_code", (_BUSINESS_UNIT + ".codeValue",)),
 ]
 # added by the load, not sent by ADP: what the crosswalk makes of group and site
-DERIVED = {"code_location": pa.string(), "school_number": pa.int64()}
-WORKERS_SCHEMA = pa.schema([(f.name, ARROW_TYPES[f.kind]) for f in FIELDS] + list(DERIVED.items()))
+WORKERS_DERIVED = {"code_location": pa.string(), "school_number": pa.int64()}
+WORKERS_SCHEMA = pa.schema(
+    [(f.name, ARROW_TYPES[f.kind]) for f in FIELDS] + list(WORKERS_DERIVED.items())
+)
 
 
 class _Missing:
@@ -254,105 +370,3 @@ def check_expected(rows: list[dict[str, Any]], where: str) -> None:
         raise WorkforceNowError(
             f"{where}: no worker has {'; '.join(absent)}; did ADP rename or drop it?"
         )
-
-
-class WorkforceNowAPI:
-    """The workers API behind the ``workers`` asset."""
-
-    def __init__(
-        self,
-        settings: ADPWorkforceNowSettings,
-        config: ADPConfig,
-        retries: Retries = Retries(),
-        page_size: int = PAGE_SIZE,
-    ):
-        self.settings = settings
-        self.config = config
-        self.retries = retries
-        self.page_size = page_size
-        self._client: httpx.Client | None = None
-
-    @contextmanager
-    def connect(self) -> Iterator[WorkforceNowAPI]:
-        s = self.settings
-        cert = (str(s.cert_file), str(s.key_file)) if s.cert_file and s.key_file else None
-        with httpx.Client(base_url=s.base_url, timeout=60, cert=cert) as client:
-            self._client = client
-            try:
-                self._authorize()
-                yield self
-            finally:
-                self._client = None
-
-    def _authorize(self) -> None:
-        """Fetch a bearer token and use it on every later request."""
-        assert self._client is not None
-        client = self._client
-        s = self.settings
-        client_id = s.client_id_file.read_text().strip()
-        client_secret = s.client_secret_file.read_text().strip()
-        response = send_with_retries(
-            lambda: client.post(
-                s.token_url,
-                auth=(client_id, client_secret),
-                data={"grant_type": "client_credentials"},
-            ),
-            s.token_url,
-            self.retries,
-        )
-        if response.status_code in (400, 401, 403):
-            raise WorkforceNowError(
-                f"ADP's token service at {s.token_url} answered {response.status_code}: check "
-                f"the client id ({s.client_id_file}) and secret ({s.client_secret_file})"
-            )
-        response.raise_for_status()
-        token = response.json().get("access_token")
-        if not isinstance(token, str) or not token:
-            raise WorkforceNowError(f"ADP's token service at {s.token_url} sent no access_token")
-        client.headers["Authorization"] = f"Bearer {token}"
-
-    def pages(self) -> Iterator[tuple[int, list[Any]]]:
-        """($skip, workers) of every page, until ADP answers 204."""
-        if self._client is None:
-            raise RuntimeError("use `with api.connect():` first")
-        client, skip, renewed = self._client, 0, False
-        while True:
-            where = f"{self.settings.base_url}{WORKERS_PATH}?$skip={skip}"
-            params = {"$top": self.page_size, "$skip": skip}
-            response = send_with_retries(
-                lambda params=params: client.get(WORKERS_PATH, params=params),
-                where,
-                self.retries,
-            )
-            if response.status_code == 401 and not renewed:
-                self._authorize()  # the hour ran out mid-paging
-                renewed = True
-                continue
-            if response.status_code in (401, 403):
-                raise WorkforceNowError(f"{where}: ADP refused the token ({response.status_code})")
-            response.raise_for_status()
-            if response.status_code == 204:
-                return
-            try:
-                workers = response.json()["workers"]
-            except (ValueError, KeyError, TypeError):
-                raise WorkforceNowError(f"{where}: the answer has no `workers` list") from None
-            if not isinstance(workers, list):
-                raise WorkforceNowError(f"{where}: `workers` is not a list")
-            if not workers:
-                return
-            yield skip, workers
-            skip += len(workers)
-            renewed = False
-
-    def workers(self) -> tuple[pa.Table, int]:
-        """Every work assignment of every worker as one table, and how many workers."""
-        rows: list[dict[str, Any]] = []
-        count = 0
-        for skip, page in self.pages():
-            where = f"{self.settings.base_url}{WORKERS_PATH} ($skip={skip})"
-            for worker in page:
-                rows += worker_rows(worker, self.config, where)
-            count += len(page)
-        check_expected(rows, f"{self.settings.base_url}{WORKERS_PATH}")
-        return pa.Table.from_pylist(rows, schema=WORKERS_SCHEMA), count

@@ -15,7 +15,7 @@ from teamster.core.settings import Settings, SettingsError, SFTPDropSettings
 from teamster.core.sftp import SFTPFolder
 from teamster.core.ssh import RemoteFile
 from teamster.libraries.iready.config import IReadyConfig
-from teamster.libraries.iready.files import (
+from teamster.libraries.iready.schema import (
     CURRENT_YEAR_FOLDER,
     SUBJECTS,
     IReadyFileError,

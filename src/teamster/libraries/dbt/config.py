@@ -7,27 +7,17 @@ so that a slow, flaky or partitioned part does not hold up the rest. Each group 
 lineage are identical to a single ungrouped definition.
 """
 
-import json
 from pathlib import Path
 from typing import Literal
 
 from dagster import (
-    AssetExecutionContext,
-    AssetsDefinition,
-    BackfillPolicy,
     Backoff,
-    DynamicPartitionsDefinition,
     Jitter,
     RetryPolicy,
 )
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from teamster.core.config import load_config
-from teamster.core.resources import WAREHOUSE_POOL
-from teamster.core.settings import Settings
-from teamster.libraries.dbt.project import dbt_project, project_manifest
-from teamster.libraries.dbt.translator import TRANSLATOR
 
 
 class Retry(BaseModel):
@@ -91,49 +81,5 @@ class DbtGroups(BaseModel):
         return next(g for g in self.groups if g.canonical)
 
 
-def canonical_assets(config: DbtGroups, assets: list[AssetsDefinition]) -> AssetsDefinition:
-    """Of ``assets`` (as ``build_group_assets`` made them), the canonical group's."""
-    return next(a for a in assets if a.node_def.name == config.canonical.name)
-
-
 def load_groups(path: Path) -> DbtGroups:
     return load_config(path, DbtGroups)
-
-
-def build_group_assets(config: DbtGroups, settings: Settings) -> list[AssetsDefinition]:
-    manifest = project_manifest(config.project, settings)
-    project = dbt_project(config.project, settings.dbt_target)
-    return [build_group(group, manifest, project) for group in config.groups]
-
-
-def build_group(group: DbtGroup, manifest: Path, project: DbtProject) -> AssetsDefinition:
-    """One group's ``@dbt_assets``: every dbt asset definition of teamster is built
-    here, so all share the translator, the warehouse pool and the way dbt is run."""
-    partitions = DynamicPartitionsDefinition(name=group.partitions) if group.partitions else None
-    if (group.partitions is None) != (group.partition_var is None):
-        raise ValueError(f"dbt group {group.name}: set both partitions and partition_var")
-
-    @dbt_assets(
-        manifest=manifest,
-        project=project,
-        dagster_dbt_translator=TRANSLATOR,
-        name=group.name,
-        select=group.select,
-        exclude=group.exclude or "",
-        op_tags=group.op_tags(),
-        retry_policy=group.retry.policy() if group.retry else None,
-        partitions_def=partitions,
-        backfill_policy=BackfillPolicy.single_run() if partitions else None,
-        pool=WAREHOUSE_POOL,
-    )
-    def _assets(context: AssetExecutionContext, dbt: DbtCliResource):
-        args = ["build"]
-        if group.partition_var:
-            keys = context.partition_keys
-            # one partition: dbt replaces just its rows; a backfill of several runs once
-            # without the variable, which rebuilds every partition
-            if len(keys) == 1:
-                args += ["--vars", json.dumps({group.partition_var: keys[0]})]
-        yield from dbt.cli(args, context=context).stream()
-
-    return _assets

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from teamster.core.arrow_types import ARROW_TYPES
+from teamster.core.csv_reader import US_DATE, Column, CSVFileError, read_csv
 
 Kind = Literal["int64", "float64", "string", "date", "timestamp"]
 SQL_TYPES: dict[str, sa.types.TypeEngine] = {
@@ -105,4 +106,42 @@ def sql_table(name: str) -> sa.Table:
         name,
         sa.MetaData(),
         *(sa.Column(c, SQL_TYPES[kind]) for c, kind in table(name).columns.items()),
+    )
+
+
+class DropFileError(CSVFileError):
+    """A dropped file does not match its table's declaration; names file, line, column."""
+
+
+def read_drop(path: Path, name: str, display_name: str) -> pa.Table:
+    """Parse PowerSchool's export of table ``name`` strictly, into the declared columns.
+
+    The export's header reads ``TABLE.FIELD``; its fields are mapped to the database
+    columns (``tables.yaml``: ``export``), its MM/DD/YYYY dates parsed, and columns the
+    district's instance lacks land NULL, so both SIS paths land the same columns and
+    types (a date-time the export writes as a bare date lands at midnight).
+    """
+    declared = table(name)
+    export = declared.export
+    if export is None:
+        raise DropFileError(f"{display_name}: PowerSchool's SFTP export has no {name!r} table")
+    read = [c for c in declared.columns if c not in export.missing]
+    columns = [
+        Column(
+            export.field(c),
+            declared.columns[c],
+            format=US_DATE if c in export.us_dates else None,
+        )
+        for c in read
+    ]
+    prefix = f"{name}."
+
+    def field_name(header: str) -> str:
+        return header.lower().removeprefix(prefix)
+
+    parsed = read_csv(path, columns, display_name, header_key=field_name, error=DropFileError)
+    schema = arrow_schema(name)
+    landed = {c: parsed.table.column(export.field(c)) for c in read}
+    return pa.table(
+        [landed.get(f.name, pa.nulls(parsed.table.num_rows, f.type)) for f in schema], schema=schema
     )
