@@ -30,7 +30,7 @@ from teamster.core.csv_reader import header_slug
 from teamster.core.ssh import SSHConnection
 from teamster.libraries.adp import schema as payroll
 from teamster.libraries.adp import schema as wfn
-from teamster.libraries.adp.resources import PAGE_SIZE
+from teamster.libraries.adp.resources import PAGE_SIZE, WORKERS_PATH
 
 _ALL = yaml.safe_load(
     (Path(__file__).parents[1] / "data" / "vendor_schemas" / "adp.yaml").read_text()
@@ -145,7 +145,7 @@ def test_the_workers_client_reads_only_fields_adp_sends():
 
 def test_the_workers_client_speaks_the_api_adp_documents():
     workers, token = WORKFORCE_NOW["workers"], WORKFORCE_NOW["token"]
-    assert urlsplit(workers["url"]).path == wfn.WORKERS_PATH
+    assert urlsplit(workers["url"]).path == WORKERS_PATH
     assert workers["paging"]["max_top"] >= PAGE_SIZE
     assert {workers["paging"]["top"], workers["paging"]["skip"]} <= set(workers["parameters"])
     assert urlsplit(token["url"]).path == "/auth/oauth/v2/token"
@@ -202,7 +202,7 @@ def _served_workers(settings) -> list[Any]:
     workers, skip = [], 0
     while True:
         page = httpx.get(
-            f"{s.base_url}{wfn.WORKERS_PATH}",
+            f"{s.base_url}{WORKERS_PATH}",
             headers=headers,
             params={paging["top"]: paging["max_top"] * 2, paging["skip"]: skip},
         )
