@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from dagster import TimeWindowPartitionsDefinition
+from dagster import DagsterInstance, DynamicPartitionsDefinition, TimeWindowPartitionsDefinition
 
 FISCAL_YEAR_CRON = "0 0 1 7 *"
 MONTH_CRON = "0 0 1 * *"
@@ -113,3 +114,28 @@ def fiscal_year_window(key: str, column: str) -> Partition:
     return Partition(
         "fiscal_year", key, column, start=start, end=start.replace(year=start.year + 1)
     )
+
+
+def add_new_partitions(
+    instance: DagsterInstance, partitions: DynamicPartitionsDefinition, keys: Iterable[str]
+) -> list[str]:
+    """Add the ``keys`` (a vendor's pay dates, published forms) that ``partitions`` does
+    not hold yet, in the order given; returns them."""
+    known = set(instance.get_dynamic_partitions(partitions.name))
+    new = [k for k in dict.fromkeys(keys) if k not in known]
+    if new:
+        instance.add_dynamic_partitions(partitions.name, new)
+    return new
+
+
+def adding_partitions(
+    instance: DagsterInstance, partitions: DynamicPartitionsDefinition, keys: Iterable[str]
+) -> Callable[[Any], dict[str, object]]:
+    """A listing asset's ``after_load``: once the listing has landed, its keys become
+    partitions of the asset it lists for (and its metadata says how many were new)."""
+    keys = list(keys)
+
+    def after_load(_: Any) -> dict[str, object]:
+        return {"new_partitions": len(add_new_partitions(instance, partitions, keys))}
+
+    return after_load

@@ -66,3 +66,23 @@ def test_the_first_partition_holds_all_earlier_and_undated_rows():
 
         assert held(first) == ["2019-01-05", "2025-09-01", None]
         assert held(later) == ["2026-09-01"]
+
+
+def test_new_keys_become_partitions_once_in_the_order_given():
+    from dagster import DagsterInstance, DynamicPartitionsDefinition
+
+    from teamster.core.partitions import add_new_partitions, adding_partitions
+
+    pay_dates = DynamicPartitionsDefinition(name="pay_dates")
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(pay_dates.name, ["2026-09-15"])
+        added = add_new_partitions(instance, pay_dates, ["2026-10-15", "2026-09-15", "2026-10-01"])
+        assert added == ["2026-10-15", "2026-10-01"]
+        assert instance.get_dynamic_partitions(pay_dates.name) == [
+            "2026-09-15",
+            "2026-10-15",
+            "2026-10-01",
+        ]
+        hook = adding_partitions(instance, pay_dates, ["2026-10-01", "2026-11-01"])
+        assert hook(None) == {"new_partitions": 1}
+        assert hook(None) == {"new_partitions": 0}  # a second load adds nothing

@@ -22,9 +22,8 @@ from dagster import (
 )
 
 from teamster.core.io_managers import Extract
-from teamster.core.landing import LandedFile
 from teamster.core.naming import dataset_for, key_for_relation
-from teamster.core.partitions import by_value
+from teamster.core.partitions import adding_partitions, by_value
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.libraries.adp.resources import ADPFiles, WorkforceNowAPI
 from teamster.libraries.adp.schema import GENERAL_LEDGER_SCHEMA, WORKERS_SCHEMA, files_fingerprint
@@ -89,15 +88,12 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
             schema=FILES_SCHEMA,
         )
 
-        def add_partitions(_: LandedFile) -> dict[str, object]:
-            known = set(context.instance.get_dynamic_partitions(PAY_DATES.name))
-            new = sorted(set(listing) - known)
-            if new:
-                context.instance.add_dynamic_partitions(PAY_DATES.name, new)
-            return {"new_partitions": len(new)}
-
         return Output(
-            Extract(FILES_SCHEMA, [batch], after_load=add_partitions),
+            Extract(
+                FILES_SCHEMA,
+                [batch],
+                after_load=adding_partitions(context.instance, PAY_DATES, sorted(listing)),
+            ),
             metadata={"latest_pay_date": max(listing, default="none")},
         )
 

@@ -21,9 +21,8 @@ from dagster import (
 )
 
 from teamster.core.io_managers import Extract
-from teamster.core.landing import LandedFile
 from teamster.core.naming import key_for_relation
-from teamster.core.partitions import by_value
+from teamster.core.partitions import adding_partitions, by_value
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.libraries.powerschool.enrollment.resources import (
     ACTIONS_PATH,
@@ -59,15 +58,10 @@ def build_enrollment_assets() -> list[AssetsDefinition]:
             actions = api.published_actions()
         batch = to_batch(actions, ACTION_FIELDS, f"Enrollment API {ACTIONS_PATH}")
 
-        def add_partitions(_: LandedFile) -> dict[str, object]:
-            known = set(context.instance.get_dynamic_partitions(ACTIONS.name))
-            ids = batch.column("id").to_pylist()
-            new = sorted({str(i) for i in ids} - known, key=int)
-            if new:
-                context.instance.add_dynamic_partitions(ACTIONS.name, new)
-            return {"new_partitions": len(new)}
-
-        return Extract(ACTIONS_SCHEMA, [batch], after_load=add_partitions)
+        ids = sorted({str(i) for i in batch.column("id").to_pylist()}, key=int)
+        return Extract(
+            ACTIONS_SCHEMA, [batch], after_load=adding_partitions(context.instance, ACTIONS, ids)
+        )
 
     @asset(
         key=RECORDS_KEY,

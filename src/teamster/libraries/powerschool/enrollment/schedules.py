@@ -23,6 +23,7 @@ from dagster import (
 )
 
 from teamster.core.changes import last_metadata
+from teamster.core.partitions import add_new_partitions
 from teamster.libraries.powerschool.enrollment.assets import ACTIONS, RECORDS_KEY
 
 DAILY_CRON = "0 5 * * *"
@@ -64,9 +65,7 @@ def build_enrollment_schedule(timezone: str) -> ScheduleDefinition:
         fall = today.year if today.month >= 7 else today.year - 1
         with powerschool_enrollment.connect() as api:
             actions = {str(a["id"]): a.get("academicYear") for a in api.published_actions()}
-            known = set(context.instance.get_dynamic_partitions(ACTIONS.name))
-            if new := [i for i in actions if i not in known]:
-                context.instance.add_dynamic_partitions(ACTIONS.name, new)
+            add_new_partitions(context.instance, ACTIONS, actions)
             wanted = {}
             for action, year in actions.items():
                 if is_open(year, fall):
