@@ -63,8 +63,11 @@ def _sandbox(settings):
 
 @app.command()
 def demo(data_dir: Path = DataDir, seed: int = Seed, scale: float = Scale) -> None:
-    """Generate a district, serve it, materialize every code location, then move the
-    district a school day on and catch up as production would; report.
+    """Generate a district, load every code location, then catch up one school day.
+
+    The district is served on 127.0.0.1 and every code location materialized; then the
+    district moves a school day on and the sensors, schedules and automation catch up
+    as production's would.
 
     The console shows one progress line per stage, then a summary. What Dagster, dbt
     and the servers print goes to <data-dir>/logs/demo.log: the console quotes only
@@ -800,8 +803,10 @@ def new_region(
     schools: str = typer.Option("2", help="A count (K-4, 5-8, 9-12 in turn) or bands: K-4,5-8."),
     repo: Path | None = typer.Option(None, help="The checkout to add it to (default: this one)."),
 ) -> None:
-    """Add a school region: its registry block, code location, dbt project, kipptaf's
-    sources and the deployment files (docs/adding-a-region.md)."""
+    """Add a school region in one command (docs/adding-a-region.md).
+
+    It writes the region's registry block, code location, dbt project, kipptaf's sources
+    and the deployment files, after checking all of them first."""
     from teamster.libraries.dbt.resources import DbtPrepareError
     from teamster.scaffold import ScaffoldError, new_region
 
