@@ -30,8 +30,8 @@ from dagster import (
 from rich.console import Console
 
 from support import free_port_base, make_data_dir
-from teamster.cli import _DemoProgress, _failure_text
 from teamster.core.regions import AUTOCOMM_REGIONS, LOCATIONS, SQL_SIS_REGIONS
+from teamster.demo import _DemoProgress, _failure_text
 
 # the tags of runs a sensor, a schedule or automation asked for: the day-one catch-up
 CATCH_UP_TAGS = {"dagster/sensor_name", "dagster/schedule_name"}

@@ -544,13 +544,13 @@ def quoted(message: str, **placeholders: Path) -> str:
 
 
 def test_settings_messages_are_quoted_as_printed(monkeypatch, tmp_path) -> None:
-    from teamster.cli import _use_local
+    from teamster.cli import use_local
     from teamster.core.settings import SettingsError, load_settings
 
     page = troubleshooting()
     monkeypatch.setenv("TEAMSTER_ENV", "prod")
     with pytest.raises(typer.BadParameter) as refused:
-        _use_local(tmp_path)  # refuses before it changes anything
+        use_local(tmp_path)  # refuses before it changes anything
     assert quoted(refused.value.format_message()) in page
     for env in ({"TEAMSTER_ENV": "staging"}, {"TEAMSTER_SANDBOX_PORT_BASE": "x"}):
         with pytest.raises(SettingsError) as error:

@@ -10,11 +10,11 @@ from types import SimpleNamespace
 
 from dagster import DagsterInstance, Definitions, asset
 
-from teamster.cli import _dagster_home
+from teamster.cli import dagster_home
 
 
 def _home(data_dir: Path) -> Path:
-    return _dagster_home(SimpleNamespace(data_dir=data_dir))
+    return dagster_home(SimpleNamespace(data_dir=data_dir))
 
 
 def test_the_local_instance_loads_with_telemetry_and_onboarding_off(tmp_path):
