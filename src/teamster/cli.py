@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="teamster: a runnable data platform for a school network.",
     pretty_exceptions_show_locals=False,
+    rich_markup_mode="markdown",  # a docstring's lines flow into paragraphs
     no_args_is_help=True,
 )
 sandbox_app = typer.Typer(help="The simulated district on 127.0.0.1.", no_args_is_help=True)
@@ -62,7 +63,7 @@ def demo(data_dir: Path = DataDir, seed: int = Seed, scale: float = Scale) -> No
     as production's would.
 
     The console shows one progress line per stage, then a summary. What Dagster, dbt
-    and the servers print goes to <data-dir>/logs/demo.log: the console quotes only
+    and the servers print goes to `<data-dir>/logs/demo.log`: the console quotes only
     a failing step's own error, so a new user sees what matters and where the rest is.
     """
     from teamster.demo import run
