@@ -165,8 +165,8 @@ def sis_query(root: Path, bastion_port: int, region: str, sql: str) -> list[tupl
         host="127.0.0.1",
         port=bastion_port,
         username="teamster",
-        known_hosts=root / "known_hosts",
-        private_key_file=root / "secrets" / "ssh_client_key",
+        known_hosts=str(root / "known_hosts"),
+        private_key_file=str(root / "secrets" / "ssh_client_key"),
     )
     password = (root / "secrets" / f"{region}_sis_password").read_text().strip()
     with SSHConnection(settings, attempts=1) as ssh:

@@ -192,7 +192,10 @@ def _served_workers(settings) -> list[Any]:
     s = settings.adp_workforce_now
     token = httpx.post(
         s.token_url,
-        auth=(s.client_id_file.read_text().strip(), s.client_secret_file.read_text().strip()),
+        auth=(
+            Path(s.client_id_file).read_text().strip(),
+            Path(s.client_secret_file).read_text().strip(),
+        ),
         data={"grant_type": WORKFORCE_NOW["token"]["grant_type"]},
     )
     assert token.status_code == 200, token.text

@@ -171,7 +171,7 @@ def test_the_library_sends_only_real_paths_and_parameters(served, caplog):
     caplog.set_level(logging.INFO, logger="httpx")
     config = _config(served)
     keys = served["root"] / "secrets" / "deanslist_keys.json"
-    api = DeansListAPI(DeansListSettings(base_url=served["url"], keys_file=keys))
+    api = DeansListAPI(settings=DeansListSettings(base_url=served["url"], keys_file=str(keys)))
     school = config.school_ids[0]
     with api.connect([school]) as session:
         session.incidents(school, Window(dt.date(YEAR, 10, 1), dt.date(YEAR, 10, 31)))

@@ -138,7 +138,7 @@ def test_the_library_reads_only_real_fields(served):
 def test_the_library_sends_only_real_paths_and_parameters(served, caplog):
     caplog.set_level(logging.INFO, logger="httpx")
     api = EnrollmentAPI(
-        EnrollmentAPISettings(base_url=served["url"], api_key_file=served["key_file"])
+        settings=EnrollmentAPISettings(base_url=served["url"], api_key_file=str(served["key_file"]))
     )
     with api.connect() as session:
         action = session.published_actions()[0]["id"]

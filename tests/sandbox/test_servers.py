@@ -40,8 +40,8 @@ def _bastion(box) -> SSHSettings:
         host="127.0.0.1",
         port=box.ports.bastion,
         username="teamster",
-        known_hosts=box.root / "known_hosts",
-        private_key_file=box.secrets_dir / "ssh_client_key",
+        known_hosts=str(box.root / "known_hosts"),
+        private_key_file=str(box.secrets_dir / "ssh_client_key"),
     )
 
 

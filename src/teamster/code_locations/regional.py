@@ -22,7 +22,6 @@ from teamster.libraries.deanslist.config import load_deanslist_config
 from teamster.libraries.deanslist.resources import DeansListAPI
 from teamster.libraries.deanslist.schedules import build_deanslist_schedule
 from teamster.libraries.iready.assets import build_iready_assets
-from teamster.libraries.iready.config import load_iready_config
 from teamster.libraries.iready.resources import iready_resource
 from teamster.libraries.iready.sensors import build_iready_sensor
 from teamster.libraries.powerschool.autocomm.assets import (
@@ -52,8 +51,8 @@ def build_regional_definitions(location: str, config: Path) -> Definitions:
     resources = {
         **shared_resources(settings),
         "powerschool_sis": sis_resource(location, sis, settings),
-        "deanslist": DeansListAPI(settings.deanslist),
-        "iready": iready_resource(location, settings, load_iready_config(config / "iready.yaml")),
+        "deanslist": DeansListAPI(settings=settings.deanslist),
+        "iready": iready_resource(location, settings, config / "iready.yaml"),
         "dbt": dbt_resource(location, settings),
     }
     if (config / "autocomm.yaml").exists() != region.autocomm:
@@ -65,7 +64,7 @@ def build_regional_definitions(location: str, config: Path) -> Definitions:
         exposures = exposure_specs(dbt, location)
         autocomm = load_autocomm_config(config / "autocomm.yaml")
         assets.append(build_autocomm_asset(location, autocomm, exposures))
-        resources["powerschool_autocomm"] = AutoCommInbox(settings.autocomm[location])
+        resources["powerschool_autocomm"] = AutoCommInbox(settings=settings.autocomm[location])
     schedules = [
         build_sis_nightly_schedule(location, sis),
         build_deanslist_schedule(location, deanslist),

@@ -9,9 +9,9 @@ last attempt the last ``RetryableStatus`` or ``httpx.TransportError`` is raised.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import httpx
+from dagster import Config
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -23,10 +23,10 @@ from tenacity import (
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-@dataclass(frozen=True)
-class Retries:
+class Retries(Config):
     """How hard a client asks again: attempts in all, then the first and longest wait
-    in seconds (tests shrink the waits; vendors' bursts want the defaults)."""
+    in seconds (tests shrink the waits; vendors' bursts want the defaults). Dagster
+    config, so a client resource shows its retry policy with the rest of its config."""
 
     attempts: int = 6
     first_wait: float = 0.5

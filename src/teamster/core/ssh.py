@@ -87,7 +87,7 @@ class SSHConnection:
 
     async def _connect(self) -> asyncssh.SSHClientConnection:
         s = self.settings
-        if not s.known_hosts.exists():
+        if not Path(s.known_hosts).exists():
             raise SSHError(f"known_hosts file {s.known_hosts} does not exist")
         options: dict[str, Any] = dict(
             username=s.username, known_hosts=str(s.known_hosts), connect_timeout=15

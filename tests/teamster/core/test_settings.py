@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 
 from teamster.core.settings import SettingsError, load_settings
@@ -88,8 +86,8 @@ def test_prod_never_falls_back_to_local():
     assert s.landing.kind == "gcs"
     assert s.dbt_target == "prod"
     assert s.sis_databases["kippcamden"].url.startswith("oracle+oracledb://")
-    assert s.sis_databases["kippcamden"].ssh.private_key_file == Path("/secrets/ssh_key")
-    assert s.deanslist.keys_file == Path("/secrets/deanslist_keys.json")
+    assert s.sis_databases["kippcamden"].ssh.private_key_file == "/secrets/ssh_key"
+    assert s.deanslist.keys_file == "/secrets/deanslist_keys.json"
     assert s.iready_sftp["kipppaterson"].ssh.username == "kipppaterson"
     assert s.iready_sftp["kipppaterson"].remote_dir == "/exports"
 
@@ -126,10 +124,10 @@ def test_prod_adp_and_google_sheets():
     """Defaults fill the folders and the public export host; the secrets are required."""
     s = load_settings(PROD)
     assert s.adp_sftp.ssh.port == 22 and s.adp_sftp.payroll_dir == "/payroll"
-    assert s.adp_sftp.ssh.password_file == Path("/secrets/adp")
+    assert s.adp_sftp.ssh.password_file == "/secrets/adp"
     assert s.adp_workforce_now.base_url == "https://api.adp.com"
     assert s.adp_workforce_now.token_url == "https://accounts.adp.com/auth/oauth/v2/token"
-    assert s.adp_workforce_now.cert_file == Path("/secrets/adp_wfn.pem")
+    assert s.adp_workforce_now.cert_file == "/secrets/adp_wfn.pem"
     assert s.google_sheets.base_url == "https://docs.google.com"
     dropped = (
         "TEAMSTER_ADP_SFTP_HOST",

@@ -1,5 +1,7 @@
 """The one SFTP file source, against the sandbox's Paterson SIS export folder."""
 
+from pathlib import Path
+
 import pytest
 
 from teamster.core.sftp import SFTPFolder
@@ -40,5 +42,5 @@ def test_a_missing_file_or_folder_raises_the_librarys_error_naming_it(sandbox, s
         folder.fetch(folder.path("nothing.csv"), lambda local, uri: None)
     with pytest.raises(FolderError, match=r"/no/such/folder: cannot list") as info:
         _folder(settings, "/no/such/folder").files()
-    password = settings.sis_sftp["kipppaterson"].ssh.password_file.read_text().strip()
+    password = Path(settings.sis_sftp["kipppaterson"].ssh.password_file).read_text().strip()
     assert password not in str(info.value)

@@ -3,6 +3,7 @@
 import json
 import socket
 import time
+from pathlib import Path
 
 import asyncssh
 import psycopg
@@ -20,7 +21,7 @@ def _connect_kwargs(settings, region):
     url = make_url(sis.url)
     return url, dict(
         user=url.username,
-        password=sis.password_file.read_text().strip(),
+        password=Path(sis.password_file).read_text().strip(),
         dbname=url.database,
         connect_timeout=3,
     )
@@ -52,7 +53,7 @@ def test_bastion_refuses_unknown_destinations(sandbox, settings):
 
 
 def test_sis_resource_streams_declared_schema(sandbox, settings):
-    sis = PowerSchoolSIS(settings.sis_databases["kippcamden"])
+    sis = PowerSchoolSIS(settings=settings.sis_databases["kippcamden"])
     schema = arrow_schema("students")
     with sis.session() as session:
         batches = list(session.stream(select_table("students"), schema))
@@ -69,7 +70,7 @@ def test_changed_host_key_fails_at_once_without_retries(sandbox, settings, tmp_p
     started = time.monotonic()
     with (
         pytest.raises(SSHError, match="refused"),
-        SSHConnection(real.model_copy(update={"known_hosts": known_hosts})),
+        SSHConnection(real.model_copy(update={"known_hosts": str(known_hosts)})),
     ):
         pass
     assert time.monotonic() - started < 2  # retries would wait 0.5 s, 1 s, 2 s...
@@ -81,7 +82,7 @@ def test_wrong_key_is_refused(sandbox, settings, tmp_path):
     asyncssh.generate_private_key("ssh-ed25519").write_private_key(str(key))
     with (
         pytest.raises(SSHError, match="refused"),
-        SSHConnection(real.model_copy(update={"private_key_file": key})),
+        SSHConnection(real.model_copy(update={"private_key_file": str(key)})),
     ):
         pass
 
@@ -91,8 +92,8 @@ def test_connection_refused_is_retried_then_raised(tmp_path, settings):
         host="127.0.0.1",
         port=1,
         username="x",
-        known_hosts=tmp_path / "kh",
-        password_file=tmp_path / "pw",
+        known_hosts=str(tmp_path / "kh"),
+        password_file=str(tmp_path / "pw"),
     )
     (tmp_path / "kh").write_text("")
     (tmp_path / "pw").write_text("secret")

@@ -33,12 +33,13 @@ from teamster.libraries.tableau.resources import tableau_resource
 LOCATION = REGISTRY.network.name
 TIMEZONE = REGISTRY.network.timezone
 CONFIG = Path(__file__).parent / "config"
+ADP_CONFIG = CONFIG / "adp.yaml"
 
 # the dbt manifest is large: see teamster.core.loading
 with definitions_load():
     settings = current()
     sheets = load_sheets_config(CONFIG / "google_sheets.yaml")
-    adp = load_adp_config(CONFIG / "adp.yaml")
+    load_adp_config(ADP_CONFIG)  # a broken crosswalk fails the load, not a run
     dbt_config = load_groups(CONFIG / "dbt.yaml")
     dbt_groups = build_group_assets(dbt_config, settings)
     # workbooks resolve the models they read through the canonical group's manifest
@@ -64,10 +65,12 @@ with definitions_load():
         sensors=[build_adp_sensor(LOCATION), automation_sensor(LOCATION)],
         resources={
             **shared_resources(settings),
-            "powerschool_enrollment": EnrollmentAPI(settings.enrollment),
-            "adp_sftp": ADPFiles(settings.adp_sftp, adp),
-            "adp_workforce_now": WorkforceNowAPI(settings.adp_workforce_now, adp),
-            "google_sheets": GoogleSheets(settings.google_sheets),
+            "powerschool_enrollment": EnrollmentAPI(settings=settings.enrollment),
+            "adp_sftp": ADPFiles(settings=settings.adp_sftp, config_file=str(ADP_CONFIG)),
+            "adp_workforce_now": WorkforceNowAPI(
+                settings=settings.adp_workforce_now, config_file=str(ADP_CONFIG)
+            ),
+            "google_sheets": GoogleSheets(settings=settings.google_sheets),
             "dbt": dbt_resource(LOCATION, settings),
             "tableau": tableau_resource(settings),
         },

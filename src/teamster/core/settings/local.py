@@ -67,8 +67,8 @@ def build(env: dict[str, str]) -> Settings:
                 host="127.0.0.1",
                 port=ports.sftp[server],
                 username=username,
-                known_hosts=known_hosts,
-                password_file=secrets / password,
+                known_hosts=str(known_hosts),
+                password_file=str(secrets / password),
             ),
             remote_dir=folder,
         )
@@ -80,8 +80,8 @@ def build(env: dict[str, str]) -> Settings:
         host="127.0.0.1",
         port=ports.bastion,
         username=SSH_USER,
-        known_hosts=known_hosts,
-        private_key_file=secrets / "ssh_client_key",
+        known_hosts=str(known_hosts),
+        private_key_file=str(secrets / "ssh_client_key"),
     )
     return Settings(
         environment="local",
@@ -93,7 +93,7 @@ def build(env: dict[str, str]) -> Settings:
         sis_databases={
             loc: SISDatabaseSettings(
                 url=f"postgresql://psnavigator@sis.{loc}.sandbox:5432/powerschool",
-                password_file=secrets / f"{loc}_sis_password",
+                password_file=str(secrets / f"{loc}_sis_password"),
                 ssh=bastion,
             )
             for loc in SQL_SIS_REGIONS
@@ -103,10 +103,10 @@ def build(env: dict[str, str]) -> Settings:
             for loc in SFTP_SIS_REGIONS
         },
         enrollment=EnrollmentAPISettings(
-            base_url=http("enrollment"), api_key_file=secrets / "enrollment_api_key"
+            base_url=http("enrollment"), api_key_file=str(secrets / "enrollment_api_key")
         ),
         deanslist=DeansListSettings(
-            base_url=http("deanslist"), keys_file=secrets / "deanslist_keys.json"
+            base_url=http("deanslist"), keys_file=str(secrets / "deanslist_keys.json")
         ),
         iready_sftp={
             loc: SFTPDropSettings(
@@ -119,13 +119,13 @@ def build(env: dict[str, str]) -> Settings:
             base_url=http("adp_workforce_now"),
             # the real token service is another host (accounts.adp.com), same path
             token_url=http("adp_workforce_now") + "/auth/oauth/v2/token",
-            client_id_file=secrets / "adp_wfn_client_id",
-            client_secret_file=secrets / "adp_wfn_client_secret",
+            client_id_file=str(secrets / "adp_wfn_client_id"),
+            client_secret_file=str(secrets / "adp_wfn_client_secret"),
         ),
         google_sheets=GoogleSheetsSettings(base_url=http("sheets")),
         autocomm={
             loc: SFTPDropSettings(**sftp(f"autocomm_{loc}", f"autocomm_{loc}_password"))
             for loc in AUTOCOMM_REGIONS
         },
-        tableau=LocalTableauSettings(root=data_dir / "tableau"),
+        tableau=LocalTableauSettings(root=str(data_dir / "tableau")),
     )

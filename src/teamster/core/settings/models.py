@@ -1,24 +1,31 @@
 """What each environment connects to: one model per system, and ``Settings`` holding them
-all. The values come from ``local`` (the sandbox) or ``prod`` (environment variables)."""
+all. The values come from ``local`` (the sandbox) or ``prod`` (environment variables).
+
+The vendor systems' models are ``dagster.Config``: each client resource holds its
+settings as config, so Dagster's UI shows what it connects to. Dagster config has no
+path type, so their files are ``str`` paths; they name where a secret is, never the
+secret itself. Warehouse and landing settings stay plain pydantic models.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
+from dagster import Config
 from pydantic import BaseModel
 
 
-class SSHSettings(BaseModel):
+class SSHSettings(Config):
     host: str
     port: int
     username: str
-    known_hosts: Path
-    private_key_file: Path | None = None
-    password_file: Path | None = None
+    known_hosts: str
+    private_key_file: str | None = None
+    password_file: str | None = None
 
 
-class SISDatabaseSettings(BaseModel):
+class SISDatabaseSettings(Config):
     """A SQLAlchemy URL without password; the host and port are as seen from the bastion.
 
     ``arraysize`` is how many rows an Oracle round trip brings and an Arrow batch holds:
@@ -28,7 +35,7 @@ class SISDatabaseSettings(BaseModel):
     """
 
     url: str
-    password_file: Path
+    password_file: str
     ssh: SSHSettings
     arraysize: int = 100_000
 
@@ -38,68 +45,68 @@ class SISDatabaseSettings(BaseModel):
             raise ValueError(f"arraysize must be a positive number of rows, not {self.arraysize}")
 
 
-class SFTPDropSettings(BaseModel):
+class SFTPDropSettings(Config):
     ssh: SSHSettings
     remote_dir: str
 
 
-class EnrollmentAPISettings(BaseModel):
+class EnrollmentAPISettings(Config):
     """PowerSchool Enrollment's API: basic auth with the API key as the user name and an
     empty password; the key comes from a file and is never shown."""
 
     base_url: str
-    api_key_file: Path
+    api_key_file: str
 
 
-class DeansListSettings(BaseModel):
+class DeansListSettings(Config):
     """DeansList's API: one key per DeansList school, from a JSON file
     ``{DeansList school id: key}``."""
 
     base_url: str
-    keys_file: Path
+    keys_file: str
 
 
-class ADPSFTPSettings(BaseModel):
+class ADPSFTPSettings(Config):
     """ADP's SFTP: payroll general-ledger files, one per pay date and payroll group."""
 
     ssh: SSHSettings
     payroll_dir: str = "/payroll"
 
 
-class ADPWorkforceNowSettings(BaseModel):
+class ADPWorkforceNowSettings(Config):
     """ADP Workforce Now's API: an OAuth client (id and secret from files) and, where the
     service asks for one (prod), a client certificate and its key."""
 
     base_url: str
     token_url: str
-    client_id_file: Path
-    client_secret_file: Path
-    cert_file: Path | None = None
-    key_file: Path | None = None
+    client_id_file: str
+    client_secret_file: str
+    cert_file: str | None = None
+    key_file: str | None = None
 
 
-class GoogleSheetsSettings(BaseModel):
+class GoogleSheetsSettings(Config):
     """Google Sheets' CSV export; with a service-account key file in prod, none locally."""
 
     base_url: str
-    credentials_file: Path | None = None
+    credentials_file: str | None = None
 
 
-class LocalTableauSettings(BaseModel):
+class LocalTableauSettings(Config):
     """Where ``local`` publishes workbook extracts (Tableau Server cannot run here)."""
 
     kind: Literal["local"] = "local"
-    root: Path
+    root: str
 
 
-class TableauServerSettings(BaseModel):
+class TableauServerSettings(Config):
     """Tableau Server's REST API, signed in with a personal access token from a file."""
 
     kind: Literal["server"] = "server"
     base_url: str
     site: str
     token_name: str
-    token_file: Path
+    token_file: str
     api_version: str = "3.22"
 
 

@@ -28,8 +28,6 @@ from teamster.core.resources import WAREHOUSE_POOL
 from teamster.libraries.adp.resources import ADPFiles, WorkforceNowAPI
 from teamster.libraries.adp.schema import GENERAL_LEDGER_SCHEMA, WORKERS_SCHEMA, files_fingerprint
 
-RESOURCE_KEY = "adp_sftp"
-API_RESOURCE_KEY = "adp_workforce_now"
 PAYROLL = "adp_payroll"
 WORKFORCE_NOW = "adp_workforce_now"
 PAY_DATES = DynamicPartitionsDefinition(name="adp_payroll_pay_dates")
@@ -66,12 +64,11 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
         group_name=PAYROLL,
         kinds={"adp", "sftp", "parquet"},
         pool=WAREHOUSE_POOL,
-        required_resource_keys={RESOURCE_KEY},
         description="ADP general-ledger files on the payroll SFTP folder, one per pay date and "
         "payroll group; each pay date becomes a partition of `general_ledger`.",
     )
-    def general_ledger_files(context: AssetExecutionContext) -> Output[Extract]:
-        adp: ADPFiles = getattr(context.resources, RESOURCE_KEY)
+    def general_ledger_files(context: AssetExecutionContext, adp_sftp: ADPFiles) -> Output[Extract]:
+        adp = adp_sftp
         listing = adp.listing()
         listed = [gl for day in listing.values() for gl in day]
         batch = pa.record_batch(
@@ -104,14 +101,13 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
         kinds={"adp", "sftp", "parquet"},
         pool=WAREHOUSE_POOL,
         partitions_def=PAY_DATES,
-        required_resource_keys={RESOURCE_KEY},
         description="ADP payroll general-ledger lines of one pay date (the partition key), from "
         "every payroll group's file of that date, each validated and translated through "
         "kipptaf's ADP crosswalk before anything lands.",
     )
-    def general_ledger(context: AssetExecutionContext) -> Output[Extract]:
+    def general_ledger(context: AssetExecutionContext, adp_sftp: ADPFiles) -> Output[Extract]:
         pay_date = context.partition_key
-        adp: ADPFiles = getattr(context.resources, RESOURCE_KEY)
+        adp = adp_sftp
         fetched = adp.general_ledger(pay_date)
         day = dt.date.fromisoformat(pay_date)
         partition = by_value("pay_date", pay_date, "source_file_date", day)
@@ -130,13 +126,14 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
         group_name=WORKFORCE_NOW,
         kinds={"adp", "parquet"},
         pool=WAREHOUSE_POOL,
-        required_resource_keys={API_RESOURCE_KEY},
         description="ADP Workforce Now workers from its workers API, one row per work "
         "assignment (current and former staff), translated through kipptaf's ADP "
         "crosswalk and replaced whole.",
     )
-    def workers(context: AssetExecutionContext) -> Output[Extract]:
-        api: WorkforceNowAPI = getattr(context.resources, API_RESOURCE_KEY)
+    def workers(
+        context: AssetExecutionContext, adp_workforce_now: WorkforceNowAPI
+    ) -> Output[Extract]:
+        api = adp_workforce_now
         with api.connect():
             table, count = api.workers()
         status = table.column("assignment_status_code")

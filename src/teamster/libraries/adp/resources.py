@@ -16,16 +16,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pyarrow as pa
+from dagster import ConfigurableResource
+from pydantic import PrivateAttr
 
 from teamster.core.http import Retries, send_with_retries
 from teamster.core.settings import ADPSFTPSettings, ADPWorkforceNowSettings
 from teamster.core.sftp import SFTPFolder
 from teamster.core.ssh import RemoteFile
-from teamster.libraries.adp.config import ADPConfig
+from teamster.libraries.adp.config import ADPConfig, load_adp_config
 from teamster.libraries.adp.schema import (
     WORKERS_SCHEMA,
     ADPFileError,
@@ -47,20 +50,32 @@ class Fetched:
     files: list[RemoteFile]  # size and mtime as listed before each download
 
 
-class ADPFiles:
+class _Crosswalked(ConfigurableResource):
+    """A resource that translates through kipptaf's ``adp.yaml``: its config holds the
+    file's path, and the validated crosswalk (no Dagster config type) is read from it
+    when first needed."""
+
+    config_file: str
+    _config: ADPConfig | None = PrivateAttr(default=None)
+
+    @property
+    def config(self) -> ADPConfig:
+        if self._config is None:
+            self._config = load_adp_config(Path(self.config_file))
+        return self._config
+
+
+class ADPFiles(_Crosswalked):
     """Reads ADP's payroll SFTP folder (the resource behind the payroll assets and sensor)."""
 
-    def __init__(
-        self,
-        settings: ADPSFTPSettings,
-        config: ADPConfig,
-        attempts: int = 3,
-        first_wait: float = 1.0,
-    ):
-        self.config = config
-        self.folder = SFTPFolder(
-            settings.ssh, settings.payroll_dir, ADPFileError, attempts, first_wait
-        )
+    settings: ADPSFTPSettings
+    attempts: int = 3  # downloads of a file, each from scratch
+    first_wait: float = 1.0  # seconds before the first retry
+
+    @property
+    def folder(self) -> SFTPFolder:
+        s = self.settings
+        return SFTPFolder(s.ssh, s.payroll_dir, ADPFileError, self.attempts, self.first_wait)
 
     def listing(self) -> dict[str, list[GLFile]]:
         """The general-ledger files in the folder, by pay date (ISO), in name order."""
@@ -95,21 +110,14 @@ class ADPFiles:
         return Fetched(pa.concat_tables(tables), listed)
 
 
-class WorkforceNowAPI:
-    """The workers API behind the ``workers`` asset."""
+class WorkforceNowAPI(_Crosswalked):
+    """The workers API behind the ``workers`` asset. The client id and secret are read
+    from their files at each sign-in; only the paths are config."""
 
-    def __init__(
-        self,
-        settings: ADPWorkforceNowSettings,
-        config: ADPConfig,
-        retries: Retries = Retries(),
-        page_size: int = PAGE_SIZE,
-    ):
-        self.settings = settings
-        self.config = config
-        self.retries = retries
-        self.page_size = page_size
-        self._client: httpx.Client | None = None
+    settings: ADPWorkforceNowSettings
+    retries: Retries = Retries()
+    page_size: int = PAGE_SIZE
+    _client: httpx.Client | None = PrivateAttr(default=None)
 
     @contextmanager
     def connect(self) -> Iterator[WorkforceNowAPI]:
@@ -128,8 +136,8 @@ class WorkforceNowAPI:
         assert self._client is not None
         client = self._client
         s = self.settings
-        client_id = s.client_id_file.read_text().strip()
-        client_secret = s.client_secret_file.read_text().strip()
+        client_id = Path(s.client_id_file).read_text().strip()
+        client_secret = Path(s.client_secret_file).read_text().strip()
         response = send_with_retries(
             lambda: client.post(
                 s.token_url,

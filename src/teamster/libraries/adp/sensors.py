@@ -11,7 +11,6 @@ import hashlib
 
 from dagster import (
     DefaultSensorStatus,
-    ResourceParam,
     RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
@@ -39,7 +38,7 @@ def build_adp_sensor(location: str) -> SensorDefinition:
         description="Lists ADP's payroll SFTP folder: adds new pay dates as partitions and "
         "loads each pay date whose general-ledger files are new or changed.",
     )
-    def _sensor(context: SensorEvaluationContext, adp_sftp: ResourceParam[ADPFiles]):
+    def _sensor(context: SensorEvaluationContext, adp_sftp: ADPFiles):
         listing = adp_sftp.listing()
         known = set(context.instance.get_dynamic_partitions(PAY_DATES.name))
         new = sorted(set(listing) - known)

@@ -33,6 +33,7 @@ from teamster.core.resources import WAREHOUSE_POOL
 from teamster.libraries.deanslist.config import DeansListConfig
 from teamster.libraries.deanslist.resources import (
     ENDPOINTS,
+    DeansListAPI,
     DeansListError,
     DeansListSession,
     Window,
@@ -44,7 +45,6 @@ from teamster.libraries.deanslist.schema import (
     to_batch,
 )
 
-RESOURCE_KEY = "deanslist"
 GROUP = "deanslist"
 INTEGRATION = "deanslist"
 
@@ -109,16 +109,15 @@ def _endpoint_asset(location: str, endpoint: str, config: DeansListConfig) -> As
         kinds={"deanslist", "parquet"},
         pool=WAREHOUSE_POOL,
         partitions_def=fiscal_year_partitions(config.first_fiscal_year, config.timezone),
-        required_resource_keys={RESOURCE_KEY},
         description=DESCRIPTIONS[endpoint].format(location=location)
         + " One partition per fiscal year: each load replaces exactly that year's rows.",
         metadata={"deanslist_schools": ", ".join(str(s) for s in config.school_ids)},
     )
-    def _asset(context: AssetExecutionContext) -> Extract:
+    def _asset(context: AssetExecutionContext, deanslist: DeansListAPI) -> Extract:
         year = fall_year(context.partition_key)
         by_school: dict[str, int] = {}
         deleted_rows = 0
-        api = getattr(context.resources, RESOURCE_KEY)
+        api = deanslist
 
         def batches() -> Iterator[pa.RecordBatch]:
             nonlocal deleted_rows

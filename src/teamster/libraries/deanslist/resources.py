@@ -26,9 +26,11 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
+from dagster import ConfigurableResource
 
 from teamster.core.http import Retries, RetryableStatus, send_with_retries
 from teamster.core.settings import DeansListSettings
@@ -70,7 +72,7 @@ class DeansListAuthError(DeansListError):
 def read_keys(settings: DeansListSettings) -> dict[str, str]:
     """The keys file: a JSON object of DeansList school id -> API key. Errors never
     quote it."""
-    path = settings.keys_file
+    path = Path(settings.keys_file)
     try:
         keys = json.loads(path.read_text())
     except FileNotFoundError:
@@ -162,12 +164,12 @@ def read_page(body: Any, where: str) -> Page:
     )
 
 
-class DeansListAPI:
-    """The resource: reads the keys file when a connection opens, never before."""
+class DeansListAPI(ConfigurableResource):
+    """The resource: reads the keys file when a connection opens, never before, so its
+    config (shown in Dagster's UI) holds the file's path and never a key."""
 
-    def __init__(self, settings: DeansListSettings, retries: Retries = Retries()):
-        self.settings = settings
-        self.retries = retries
+    settings: DeansListSettings
+    retries: Retries = Retries()
 
     @contextmanager
     def connect(self, schools: list[int]) -> Iterator[DeansListSession]:

@@ -22,7 +22,6 @@ from teamster.core.resources import WAREHOUSE_POOL
 from teamster.libraries.google_sheets.config import GoogleSheetsConfig, SheetTable
 from teamster.libraries.google_sheets.resources import GoogleSheets
 
-RESOURCE_KEY = "google_sheets"
 INTEGRATION = "google_sheets"
 # People edit sheets during the working day; reload them every hour of it.
 
@@ -46,13 +45,12 @@ def _sheet_asset(location: str, sheet: SheetTable) -> AssetsDefinition:
         group_name=INTEGRATION,
         kinds={"googlesheets", "parquet"},
         pool=WAREHOUSE_POOL,
-        required_resource_keys={RESOURCE_KEY},
         description=(sheet.description or f"Google Sheet tab `{sheet.table}`.")
         + f" Sheet `{sheet.sheet_id}`, gid {sheet.gid}; replaced whole on every load.",
         metadata={"sheet_id": sheet.sheet_id, "gid": sheet.gid},
     )
-    def _asset(context: AssetExecutionContext) -> Output[Extract]:
-        sheets: GoogleSheets = getattr(context.resources, RESOURCE_KEY)
+    def _asset(context: AssetExecutionContext, google_sheets: GoogleSheets) -> Output[Extract]:
+        sheets = google_sheets
         with sheets.connect() as client:
             body = client.export_csv(sheet.sheet_id, sheet.gid)
         # Google's export leaves off the last row's line ending; the client has the whole

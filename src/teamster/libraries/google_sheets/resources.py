@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from dagster import ConfigurableResource
+from pydantic import PrivateAttr
 
 from teamster.core.http import Retries, RetryableStatus, send_with_retries
 from teamster.core.settings import GoogleSheetsSettings
@@ -104,19 +106,19 @@ class ServiceAccountAuth(httpx.Auth):
             yield request
 
 
-class GoogleSheets:
-    """The resource behind the sheet assets: ``with sheets.connect() as s: s.export_csv(...)``."""
+class GoogleSheets(ConfigurableResource):
+    """The resource behind the sheet assets: ``with sheets.connect() as s: s.export_csv(...)``.
+    Its config names the key file; the open client and the token live in private state."""
 
-    def __init__(self, settings: GoogleSheetsSettings, retries: Retries = Retries()):
-        self.settings = settings
-        self.retries = retries
-        self._client: httpx.Client | None = None
-        self._auth: ServiceAccountAuth | None = None
+    settings: GoogleSheetsSettings
+    retries: Retries = Retries()
+    _client: httpx.Client | None = PrivateAttr(default=None)
+    _auth: ServiceAccountAuth | None = PrivateAttr(default=None)
 
     @contextmanager
     def connect(self) -> Iterator[GoogleSheets]:
         if self.settings.credentials_file is not None and self._auth is None:
-            self._auth = ServiceAccountAuth(self.settings.credentials_file)
+            self._auth = ServiceAccountAuth(Path(self.settings.credentials_file))
         with httpx.Client(
             base_url=self.settings.base_url, timeout=60, auth=self._auth, follow_redirects=False
         ) as client:

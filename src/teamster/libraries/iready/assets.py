@@ -21,9 +21,9 @@ from teamster.core.io_managers import Extract
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.partitions import Partition, by_value
 from teamster.core.resources import WAREHOUSE_POOL
+from teamster.libraries.iready.resources import IReadySFTP
 from teamster.libraries.iready.schema import SCHEMA, SUBJECTS
 
-RESOURCE_KEY = "iready"
 GROUP = "iready"
 INTEGRATION = "iready"
 TABLE = "diagnostic_results"
@@ -48,16 +48,15 @@ def build_iready_assets(location: str) -> list[AssetsDefinition]:
         kinds={"iready", "parquet"},
         pool=WAREHOUSE_POOL,
         partitions_def=SUBJECT_PARTITIONS,
-        required_resource_keys={RESOURCE_KEY},
         description=f"i-Ready diagnostic results of {location}'s students, one row per "
         "completed diagnostic, from `diagnostic_results_<ela|math>[_CONFIDENTIAL].csv` in the "
         "site's Current_Year folder on i-Ready's SFTP. One partition per subject file; a file "
         "that does not match the declared columns, or names a school the region's crosswalk "
         "does not know, loads nothing.",
     )
-    def _asset(context: AssetExecutionContext) -> Output[Extract]:
+    def _asset(context: AssetExecutionContext, iready: IReadySFTP) -> Output[Extract]:
         subject = context.partition_key
-        results = getattr(context.resources, RESOURCE_KEY).fetch(subject)
+        results = iready.fetch(subject)
         return Output(
             Extract(SCHEMA, results.table.to_batches(), subject_partition(subject)),
             metadata={

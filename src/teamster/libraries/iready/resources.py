@@ -8,13 +8,16 @@ that names both (which one is current cannot be guessed).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
+from dagster import ConfigurableResource
+from pydantic import PrivateAttr
 
 from teamster.core.settings import Settings, SettingsError, SFTPDropSettings
 from teamster.core.sftp import SFTPFolder
 from teamster.core.ssh import RemoteFile
-from teamster.libraries.iready.config import IReadyConfig
+from teamster.libraries.iready.config import IReadyConfig, load_iready_config
 from teamster.libraries.iready.schema import (
     CURRENT_YEAR_FOLDER,
     SUBJECTS,
@@ -31,15 +34,32 @@ class Results:
     file: RemoteFile  # as listed before the download; the change sensor compares it
 
 
-class IReadySFTP:
-    """Reads one region's diagnostic results files."""
+class IReadySFTP(ConfigurableResource):
+    """Reads one region's diagnostic results files.
 
-    def __init__(self, settings: SFTPDropSettings, config: IReadyConfig):
-        self.config = config
-        # this school year's folder of the region's site
-        root = settings.remote_dir.rstrip("/")
-        self.folder = SFTPFolder(
-            settings.ssh, f"{root}/{config.site_folder}/{CURRENT_YEAR_FOLDER}", IReadyFileError
+    Its config is the SFTP settings and the path of the region's ``iready.yaml``; the
+    YAML (site folder and school crosswalk) is read from there when first needed, since
+    its validated model is no Dagster config type.
+    """
+
+    settings: SFTPDropSettings
+    config_file: str
+    _config: IReadyConfig | None = PrivateAttr(default=None)
+
+    @property
+    def config(self) -> IReadyConfig:
+        if self._config is None:
+            self._config = load_iready_config(Path(self.config_file))
+        return self._config
+
+    @property
+    def folder(self) -> SFTPFolder:
+        """This school year's folder of the region's site."""
+        root = self.settings.remote_dir.rstrip("/")
+        return SFTPFolder(
+            self.settings.ssh,
+            f"{root}/{self.config.site_folder}/{CURRENT_YEAR_FOLDER}",
+            IReadyFileError,
         )
 
     def files(self) -> dict[str, RemoteFile]:
@@ -73,10 +93,13 @@ class IReadySFTP:
         return Results(table, self.folder.uri(listed.path), info)
 
 
-def iready_resource(location: str, settings: Settings, config: IReadyConfig) -> IReadySFTP:
-    """The resource ``location``'s i-Ready asset and sensor read through."""
+def iready_resource(location: str, settings: Settings, config_file: Path) -> IReadySFTP:
+    """The resource ``location``'s i-Ready asset and sensor read through; its YAML is
+    read here, so a broken one fails the code location's load as it always did."""
     if location not in settings.iready_sftp:
         raise SettingsError(
             f"environment {settings.environment!r} has no i-Ready SFTP settings for {location}"
         )
-    return IReadySFTP(settings.iready_sftp[location], config)
+    resource = IReadySFTP(settings=settings.iready_sftp[location], config_file=str(config_file))
+    resource.config  # noqa: B018 (validate now)
+    return resource

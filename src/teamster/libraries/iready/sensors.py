@@ -7,11 +7,8 @@ every tick; it is requested again once i-Ready replaces it (or renames it, say w
 ``_CONFIDENTIAL``).
 """
 
-from typing import Any
-
 from dagster import (
     DefaultSensorStatus,
-    ResourceParam,
     RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
@@ -21,6 +18,7 @@ from dagster import (
 
 from teamster.core.changes import file_changed, last_metadata
 from teamster.libraries.iready.assets import asset_key
+from teamster.libraries.iready.resources import IReadySFTP
 
 INTERVAL_SECONDS = 60 * 60
 
@@ -36,7 +34,7 @@ def build_iready_sensor(location: str) -> SensorDefinition:
         description=f"Lists {location}'s i-Ready SFTP folder and loads each subject file "
         "whose mtime or size differs from its last load.",
     )
-    def _sensor(context: SensorEvaluationContext, iready: ResourceParam[Any]):
+    def _sensor(context: SensorEvaluationContext, iready: IReadySFTP):
         requests = [
             RunRequest(
                 partition_key=subject,

@@ -23,8 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from teamster.core.config import load_config
 from teamster.core.naming import relation_for_key
-
-RESOURCE_KEY = "tableau"
+from teamster.libraries.tableau.resources import Tableau
 
 
 class Workbook(BaseModel):
@@ -81,11 +80,9 @@ def _workbook(location: str, workbook: Workbook, dbt: AssetsDefinition) -> Asset
         automation_condition=AutomationCondition.eager(),
     )
 
-    @multi_asset(
-        name=f"tableau_{_slug(workbook.name)}", specs=[spec], required_resource_keys={RESOURCE_KEY}
-    )
-    def refresh(context: AssetExecutionContext) -> MaterializeResult:
-        result = getattr(context.resources, RESOURCE_KEY).refresh(workbook.id, relations)
+    @multi_asset(name=f"tableau_{_slug(workbook.name)}", specs=[spec])
+    def refresh(context: AssetExecutionContext, tableau: Tableau) -> MaterializeResult:
+        result = tableau.refresh(workbook.id, relations)
         return MaterializeResult(asset_key=spec.key, metadata=result)
 
     return refresh

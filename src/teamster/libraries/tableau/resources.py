@@ -6,15 +6,14 @@ workbook uses from the warehouse and publishes it as a Parquet extract under
 ``<data-dir>/tableau/<workbook id>/``, replacing the previous one atomically.
 """
 
-from __future__ import annotations
-
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import pyarrow.parquet as pq
+from dagster import ConfigurableResource, ResourceDependency
 
 from teamster.core.http import Retries, RetryableStatus, send_with_retries
 from teamster.core.settings import LocalTableauSettings, Settings, TableauServerSettings
@@ -25,16 +24,25 @@ class TableauError(RuntimeError):
     """Tableau refused or failed a request; the message never holds the token."""
 
 
-class Tableau(Protocol):
+class Tableau(ConfigurableResource):
+    """What the workbook assets refresh through; one base class, so their parameter is
+    typed once for both environments."""
+
     def refresh(self, workbook_id: str, relations: list[tuple[str, str]]) -> dict[str, object]:
         """Start or do an extract refresh; returns metadata about it."""
-        ...
+        raise NotImplementedError
 
 
-class LocalTableau:
-    def __init__(self, settings: LocalTableauSettings, warehouse: Warehouse):
-        self.root = settings.root
-        self.warehouse = warehouse
+class LocalTableau(Tableau):
+    """Publishes extracts under ``settings.root``, reading the models from the
+    warehouse it is given (a plain resource, so a dependency rather than config)."""
+
+    settings: LocalTableauSettings
+    warehouse: ResourceDependency[Warehouse]
+
+    @property
+    def root(self) -> Path:
+        return Path(self.settings.root)
 
     def refresh(self, workbook_id: str, relations: list[tuple[str, str]]) -> dict[str, object]:
         folder = self.root / workbook_id
@@ -53,16 +61,16 @@ class LocalTableau:
         return {"extract_rows": rows, "extract_dir": str(folder)}
 
 
-class TableauServer:
+class TableauServer(Tableau):
     """Tableau Server / Cloud REST API, signed in with a personal access token.
 
     Errors name the request, its status and Tableau's own error code and summary, with
     the token's secret and the session token cut out of anything Tableau echoes back.
+    The config names the token's file; the token is read at each refresh.
     """
 
-    def __init__(self, settings: TableauServerSettings, retries: Retries = Retries(5, 1.0, 30.0)):
-        self.settings = settings
-        self.retries = retries
+    settings: TableauServerSettings
+    retries: Retries = Retries(attempts=5, first_wait=1.0, max_wait=30.0)
 
     def _send(
         self,
@@ -104,7 +112,7 @@ class TableauServer:
         s = self.settings
         api = f"/api/{s.api_version}"
         try:
-            secret = s.token_file.read_text().strip()
+            secret = Path(s.token_file).read_text().strip()
         except FileNotFoundError:
             raise TableauError(f"Tableau token file {s.token_file} does not exist") from None
         secrets = [secret]
@@ -155,5 +163,5 @@ def _reason(response: httpx.Response, secrets: list[str]) -> str:
 
 def tableau_resource(settings: Settings) -> Tableau:
     if isinstance(settings.tableau, LocalTableauSettings):
-        return LocalTableau(settings.tableau, warehouse_for(settings.warehouse))
-    return TableauServer(settings.tableau)
+        return LocalTableau(settings=settings.tableau, warehouse=warehouse_for(settings.warehouse))
+    return TableauServer(settings=settings.tableau)

@@ -56,6 +56,7 @@ CONFIG_PATH = (
 )
 FILES, LEDGER, WORKERS = files_key(LOCATION), general_ledger_key(LOCATION), workers_key(LOCATION)
 FAST = Retries(attempts=3, first_wait=0.01, max_wait=0.05)
+ADP_YAML = str(CONFIG_PATH / "adp.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +71,10 @@ def _defs(settings, config) -> Definitions:
         sensors=[build_adp_sensor(LOCATION)],
         resources={
             **shared_resources(settings),
-            "adp_sftp": ADPFiles(settings.adp_sftp, config),
-            "adp_workforce_now": WorkforceNowAPI(settings.adp_workforce_now, config, FAST),
+            "adp_sftp": ADPFiles(settings=settings.adp_sftp, config_file=ADP_YAML),
+            "adp_workforce_now": WorkforceNowAPI(
+                settings=settings.adp_workforce_now, config_file=ADP_YAML, retries=FAST
+            ),
         },
     )
 
@@ -385,7 +388,7 @@ def test_a_bad_file_fails_naming_it_and_keeps_the_previous_rows(
 
 def test_two_files_of_one_group_and_pay_date_are_refused(sandbox, settings, config):
     """The same pay run twice under two spellings of the name would count it twice."""
-    adp = ADPFiles(settings.adp_sftp, config)
+    adp = ADPFiles(settings=settings.adp_sftp, config_file=ADP_YAML)
     pay_date = sorted(_served(sandbox))[0]
     name = _served(sandbox)[pay_date][0]
     copy = _payroll_dir(sandbox) / (
@@ -403,7 +406,7 @@ def test_two_files_of_one_group_and_pay_date_are_refused(sandbox, settings, conf
 
 
 def test_a_dropped_transfer_is_retried_then_named(sandbox, settings, config):
-    adp = ADPFiles(settings.adp_sftp, config, attempts=2, first_wait=0.05)
+    adp = ADPFiles(settings=settings.adp_sftp, config_file=ADP_YAML, attempts=2, first_wait=0.05)
     pay_date = sorted(_served(sandbox))[0]
     sandbox.faults.drop_after_bytes("sftp", 5000)  # every session is cut mid-file
     try:
@@ -532,7 +535,9 @@ def test_the_api_speaks_oauth_and_pages_like_adp(sandbox, settings):
 
 def test_the_workers_asset_lands_every_assignment(sandbox, settings, config):
     defs, instance = _defs(settings, config), DagsterInstance.ephemeral()
-    api = WorkforceNowAPI(settings.adp_workforce_now, config, FAST, page_size=13)
+    api = WorkforceNowAPI(
+        settings=settings.adp_workforce_now, config_file=ADP_YAML, retries=FAST, page_size=13
+    )
     with api.connect():
         table, count = api.workers()
     assert count == sandbox.truth()["adp_workers"] == table.num_rows
@@ -555,7 +560,9 @@ def test_the_workers_asset_lands_every_assignment(sandbox, settings, config):
 def test_a_burst_of_429s_is_retried_and_refused_credentials_fail_without_the_secret(
     sandbox, settings, config, tmp_path
 ):
-    api = WorkforceNowAPI(settings.adp_workforce_now, config, FAST, page_size=50)
+    api = WorkforceNowAPI(
+        settings=settings.adp_workforce_now, config_file=ADP_YAML, retries=FAST, page_size=50
+    )
     sandbox.faults.http_burst("adp_workforce_now", 429, 2)
     with api.connect():
         _, count = api.workers()
@@ -563,10 +570,10 @@ def test_a_burst_of_429s_is_retried_and_refused_credentials_fail_without_the_sec
 
     wrong = tmp_path / "secret"
     wrong.write_text("not-the-secret")
-    bad = settings.adp_workforce_now.model_copy(update={"client_secret_file": wrong})
+    bad = settings.adp_workforce_now.model_copy(update={"client_secret_file": str(wrong)})
     with (
         pytest.raises(WorkforceNowError, match="answered 401: check the client id") as info,
-        WorkforceNowAPI(bad, config, FAST).connect(),
+        WorkforceNowAPI(settings=bad, config_file=ADP_YAML, retries=FAST).connect(),
     ):
         pass
     assert "not-the-secret" not in str(info.value)
@@ -661,7 +668,9 @@ def test_a_field_no_worker_has_fails_the_load(sandbox, settings, config, tmp_pat
         for w in workers:
             w.pop("businessCommunication")
         served.write_text(json.dumps(workers))
-        api = WorkforceNowAPI(settings.adp_workforce_now, config, FAST)
+        api = WorkforceNowAPI(
+            settings=settings.adp_workforce_now, config_file=ADP_YAML, retries=FAST
+        )
         with (
             pytest.raises(WorkforceNowError, match="no worker has businessCommunication"),
             api.connect(),

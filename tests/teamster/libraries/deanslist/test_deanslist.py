@@ -96,7 +96,10 @@ INTERFACE = {
 
 
 def _api(settings, attempts: int = 6) -> DeansListAPI:
-    return DeansListAPI(settings.deanslist, Retries(attempts, 0.05, 0.2))
+    return DeansListAPI(
+        settings=settings.deanslist,
+        retries=Retries(attempts=attempts, first_wait=0.05, max_wait=0.2),
+    )
 
 
 def _config(location: str) -> DeansListConfig:
@@ -106,7 +109,7 @@ def _config(location: str) -> DeansListConfig:
 
 
 def _keys(settings) -> dict[str, str]:
-    return json.loads(settings.deanslist.keys_file.read_text())
+    return json.loads(Path(settings.deanslist.keys_file).read_text())
 
 
 def _query(settings, sql: str) -> list[tuple]:
@@ -329,7 +332,7 @@ def _wrong_keys(settings, tmp_path: Path, school: int) -> tuple[Path, str]:
 def test_bad_key_fails_at_once_and_never_shows_the_key(sandbox, settings, tmp_path, caplog):
     first, second = _config("kippnewark").school_ids[:2]
     path, wrong = _wrong_keys(settings, tmp_path, second)
-    api = DeansListAPI(settings.deanslist.model_copy(update={"keys_file": path}))
+    api = DeansListAPI(settings=settings.deanslist.model_copy(update={"keys_file": str(path)}))
     caplog.set_level(logging.DEBUG)
     window = Window(dt.date(2026, 10, 1), dt.date(2026, 10, 31))
     started = time.monotonic()
@@ -352,7 +355,7 @@ def test_bad_key_fails_at_once_and_never_shows_the_key(sandbox, settings, tmp_pa
 def test_school_without_a_key_is_named(settings, tmp_path):
     path = tmp_path / "keys.json"
     path.write_text(json.dumps({"473": "k1"}))
-    api = DeansListAPI(settings.deanslist.model_copy(update={"keys_file": path}))
+    api = DeansListAPI(settings=settings.deanslist.model_copy(update={"keys_file": str(path)}))
     with (
         pytest.raises(DeansListError, match="has no key for DeansList school\\(s\\) 476"),
         api.connect([473, 476]),
@@ -408,7 +411,9 @@ def test_pages_that_disagree_fail(settings, tmp_path, shifting_vendor):
     keys = tmp_path / "keys.json"
     keys.write_text(json.dumps({"473": "k"}))
     api = DeansListAPI(
-        settings.deanslist.model_copy(update={"base_url": shifting_vendor, "keys_file": keys})
+        settings=settings.deanslist.model_copy(
+            update={"base_url": shifting_vendor, "keys_file": str(keys)}
+        )
     )
     with (
         pytest.raises(DeansListError, match="page 2 reports 2 rows in 2 pages, page 1 reported 3"),
@@ -449,13 +454,13 @@ def test_a_school_missing_from_the_crosswalk_fails_the_load_naming_it(sandbox, s
     server = start_http("deanslist", 0, root)
     try:
         api = DeansListAPI(
-            settings.deanslist.model_copy(
+            settings=settings.deanslist.model_copy(
                 update={
                     "base_url": f"http://127.0.0.1:{server.port}",
-                    "keys_file": root / "secrets" / "deanslist_keys.json",
+                    "keys_file": str(root / "secrets" / "deanslist_keys.json"),
                 }
             ),
-            Retries(2, 0.05, 0.1),
+            retries=Retries(attempts=2, first_wait=0.05, max_wait=0.1),
         )
         result = materialize(
             assets,
@@ -564,7 +569,7 @@ def test_failed_load_keeps_the_previous_table(sandbox, settings, tmp_path):
     good = landed.read_bytes()
 
     path, _ = _wrong_keys(settings, tmp_path, config.school_ids[-1])
-    api = DeansListAPI(settings.deanslist.model_copy(update={"keys_file": path}))
+    api = DeansListAPI(settings=settings.deanslist.model_copy(update={"keys_file": str(path)}))
     result = materialize(
         assets,
         partition_key=partition,

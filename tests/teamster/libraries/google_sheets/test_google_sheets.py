@@ -21,7 +21,10 @@ CONFIG = Path(__file__).parents[4] / "src/teamster/code_locations/kipptaf/config
 
 
 def _client(settings, attempts: int = 6) -> GoogleSheets:
-    return GoogleSheets(settings.google_sheets, Retries(attempts, 0.05, 0.2))
+    return GoogleSheets(
+        settings=settings.google_sheets,
+        retries=Retries(attempts=attempts, first_wait=0.05, max_wait=0.2),
+    )
 
 
 def _defs(settings) -> Definitions:

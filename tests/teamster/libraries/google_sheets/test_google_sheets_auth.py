@@ -201,8 +201,10 @@ def _sheets(google: _Google, key_file: Path, proxy_port: str) -> GoogleSheets:
             "TEAMSTER_GOOGLE_SHEETS_CREDENTIALS_FILE": str(key_file),
         }
     )
-    assert prod.google_sheets.credentials_file == key_file
-    return GoogleSheets(prod.google_sheets, Retries(3, 0.01, 0.05))
+    assert prod.google_sheets.credentials_file == str(key_file)
+    return GoogleSheets(
+        settings=prod.google_sheets, retries=Retries(attempts=3, first_wait=0.01, max_wait=0.05)
+    )
 
 
 def _port(google: _Google) -> str:

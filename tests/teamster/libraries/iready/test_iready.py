@@ -334,8 +334,7 @@ def test_malformed_file_names_file_line_column_and_keeps_the_previous_data(sandb
 
 def test_two_files_for_one_subject_fail_naming_both(sandbox, settings):
     location = "kippnewark"
-    config = load_iready_config(CONFIG / location / "config" / "iready.yaml")
-    resource = iready_resource(location, settings, config)
+    resource = iready_resource(location, settings, CONFIG / location / "config" / "iready.yaml")
     served = _export(sandbox, location, "math")
     plain = served.with_name("diagnostic_results_math.csv")
     plain.write_bytes(served.read_bytes())

@@ -89,7 +89,7 @@ def test_push_renders_every_file_then_renames_each_into_place(sandbox, settings,
         [_asset()],
         resources={
             "warehouse": _warehouse(tmp_path, ["Ms. Rivera"]),
-            "powerschool_autocomm": AutoCommInbox(settings.autocomm["kippnewark"]),
+            "powerschool_autocomm": AutoCommInbox(settings=settings.autocomm["kippnewark"]),
         },
     )
     assert result.success
@@ -109,7 +109,7 @@ def test_a_bad_value_pushes_nothing(sandbox, settings, tmp_path):
         [_asset()],
         resources={
             "warehouse": _warehouse(tmp_path, ["Ms.\nRivera"]),
-            "powerschool_autocomm": AutoCommInbox(settings.autocomm["kippnewark"]),
+            "powerschool_autocomm": AutoCommInbox(settings=settings.autocomm["kippnewark"]),
         },
         raise_on_error=False,
     )

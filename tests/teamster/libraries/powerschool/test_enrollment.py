@@ -13,6 +13,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
@@ -39,11 +40,14 @@ from teamster.libraries.powerschool.enrollment.schema import (
 
 
 def _api(settings, attempts: int = 6) -> EnrollmentAPI:
-    return EnrollmentAPI(settings.enrollment, Retries(attempts, 0.05, 0.2))
+    return EnrollmentAPI(
+        settings=settings.enrollment,
+        retries=Retries(attempts=attempts, first_wait=0.05, max_wait=0.2),
+    )
 
 
 def _key(settings) -> str:
-    return settings.enrollment.api_key_file.read_text().strip()
+    return Path(settings.enrollment.api_key_file).read_text().strip()
 
 
 def _served_page(settings, action: int, page: int = 1, pagesize: int = 50) -> dict:
@@ -103,7 +107,9 @@ def test_burst_longer_than_the_retries_fails(sandbox, settings):
 def test_wrong_key_fails_at_once_and_is_never_shown(sandbox, settings, tmp_path):
     wrong = tmp_path / "key"
     wrong.write_text("not-the-key")
-    api = EnrollmentAPI(settings.enrollment.model_copy(update={"api_key_file": wrong}))
+    api = EnrollmentAPI(
+        settings=settings.enrollment.model_copy(update={"api_key_file": str(wrong)})
+    )
     started = time.monotonic()
     with (
         pytest.raises(EnrollmentAuthError, match="answered 401: the API key was refused") as info,
@@ -118,7 +124,7 @@ def test_wrong_key_fails_at_once_and_is_never_shown(sandbox, settings, tmp_path)
 
 def test_a_missing_key_file_is_named(settings, tmp_path):
     api = EnrollmentAPI(
-        settings.enrollment.model_copy(update={"api_key_file": tmp_path / "nothing"})
+        settings=settings.enrollment.model_copy(update={"api_key_file": str(tmp_path / "nothing")})
     )
     missing = f"key file {tmp_path / 'nothing'} does not exist"
     with pytest.raises(EnrollmentError, match=missing), api.connect():
@@ -165,8 +171,8 @@ def _records(settings, url: str, tmp_path) -> list:
     key = tmp_path / "key"
     key.write_text("k")
     api = EnrollmentAPI(
-        settings.enrollment.model_copy(update={"base_url": url, "api_key_file": key}),
-        Retries(1, 0.01, 0.01),
+        settings=settings.enrollment.model_copy(update={"base_url": url, "api_key_file": str(key)}),
+        retries=Retries(attempts=1, first_wait=0.01, max_wait=0.01),
     )
     with api.connect() as session:
         return [r for page in session.submission_records(5, page_size=2) for r in page]

@@ -1,6 +1,7 @@
 """SIS assets materialized by Dagster against the sandbox."""
 
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -71,10 +72,10 @@ def test_secrets_stay_out_of_errors(sandbox, settings, tmp_path):
     from teamster.libraries.powerschool.sis.schema import arrow_schema
 
     sis_settings = settings.sis_databases["kippnewark"]
-    password = sis_settings.password_file.read_text().strip()
+    password = Path(sis_settings.password_file).read_text().strip()
     wrong = tmp_path / "pw"
     wrong.write_text(password[::-1])
-    sis = PowerSchoolSIS(sis_settings.model_copy(update={"password_file": wrong}))
+    sis = PowerSchoolSIS(settings=sis_settings.model_copy(update={"password_file": str(wrong)}))
     with pytest.raises(SISError) as info, sis.session() as session:
         list(session.stream(select_table("schools"), arrow_schema("schools")))
     assert password[::-1] not in str(info.value)

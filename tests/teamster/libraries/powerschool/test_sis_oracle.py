@@ -79,7 +79,7 @@ def test_oracle_through_the_bastion_fails_clearly_and_without_the_password(
 ):
     port = _closed_port()
     prod = _oracle_behind_bastion(settings, tmp_path, port)
-    sis = PowerSchoolSIS(prod.sis_databases["kippnewark"])
+    sis = PowerSchoolSIS(settings=prod.sis_databases["kippnewark"])
     bastion = settings.sis_databases["kippnewark"].ssh
 
     with pytest.raises(SISError) as info, sis.session() as session:
@@ -241,7 +241,7 @@ def test_arraysize_from_prod_settings_reaches_fetch_df_batches(sandbox, settings
     assert prod.sis_databases["kippnewark"].arraysize == 2500
     assert prod.sis_databases["kippcamden"].arraysize == 100_000  # unset: the default
 
-    with PowerSchoolSIS(prod.sis_databases["kippnewark"]).session() as session:
+    with PowerSchoolSIS(settings=prod.sis_databases["kippnewark"]).session() as session:
         options = session.oracle_fetch_options
     # the options are arguments python-oracledb's fetch_df_batches really takes ...
     call = inspect.signature(oracledb.Connection.fetch_df_batches).bind(
@@ -261,8 +261,8 @@ def test_a_bad_arraysize_variable_is_named(value, tmp_path):
 
 
 def test_arraysize_must_be_positive_in_code_too(tmp_path):
-    ssh = dict(host="h", port=22, username="u", known_hosts=tmp_path / "k")
-    base = dict(url="oracle+oracledb://u@h/S", password_file=tmp_path / "p", ssh=ssh)
+    ssh = dict(host="h", port=22, username="u", known_hosts=str(tmp_path / "k"))
+    base = dict(url="oracle+oracledb://u@h/S", password_file=str(tmp_path / "p"), ssh=ssh)
     assert SISDatabaseSettings(**base, arraysize=1).arraysize == 1
     with pytest.raises(ValidationError, match="arraysize must be a positive number"):
         SISDatabaseSettings(**base, arraysize=0)

@@ -29,7 +29,8 @@ def test_local_refresh_publishes_each_model_as_an_extract(tmp_path):
             "create table kipptaf_tableau.rpt_tableau__x as select range as n from range(5)"
         )
     tableau = LocalTableau(
-        LocalTableauSettings(root=tmp_path / "tableau"), DuckDBWarehouse(DuckDBSettings(path=path))
+        settings=LocalTableauSettings(root=str(tmp_path / "tableau")),
+        warehouse=DuckDBWarehouse(DuckDBSettings(path=path)),
     )
     result = tableau.refresh("wb-1", [("kipptaf_tableau", "rpt_tableau__x")])
     extract = tmp_path / "tableau" / "wb-1" / "rpt_tableau__x.parquet"
@@ -85,9 +86,11 @@ def server(tmp_path):
         base_url=f"http://127.0.0.1:{httpd.server_port}",
         site="kipptaf",
         token_name="teamster",
-        token_file=token,
+        token_file=str(token),
     )
-    yield TableauServer(settings, Retries(5, 0.01, 30.0))
+    yield TableauServer(
+        settings=settings, retries=Retries(attempts=5, first_wait=0.01, max_wait=30.0)
+    )
     httpd.shutdown()
 
 

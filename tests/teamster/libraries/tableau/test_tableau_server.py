@@ -193,9 +193,11 @@ def test_prod_variables_sign_in_refresh_every_workbook_and_sign_out(tableau, set
 
 def _server(url: str, tmp_path: Path, attempts: int = 3) -> TableauServer:
     settings = TableauServerSettings(
-        base_url=url, site=SITE, token_name=TOKEN_NAME, token_file=_token_file(tmp_path)
+        base_url=url, site=SITE, token_name=TOKEN_NAME, token_file=str(_token_file(tmp_path))
     )
-    return TableauServer(settings, Retries(attempts, 0.01, 0.05))
+    return TableauServer(
+        settings=settings, retries=Retries(attempts=attempts, first_wait=0.01, max_wait=0.05)
+    )
 
 
 def _closed_port() -> int:
@@ -237,6 +239,6 @@ def test_errors_are_clear_and_never_carry_a_token(tableau, tmp_path, fault, expe
 def test_a_missing_token_file_is_named(tableau, tmp_path):
     _, url = tableau
     server = _server(url, tmp_path)
-    server.settings.token_file.unlink()
+    Path(server.settings.token_file).unlink()
     with pytest.raises(TableauError, match=f"token file {server.settings.token_file} does not"):
         server.refresh("wb-x", [])

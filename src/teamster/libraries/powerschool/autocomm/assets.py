@@ -15,15 +15,17 @@ from dagster import (
     AssetSpec,
     AutomationCondition,
     MaterializeResult,
+    ResourceParam,
     multi_asset,
 )
 from pydantic import BaseModel, ConfigDict
 
 from teamster.core.config import load_config
 from teamster.core.naming import relation_for_key
+from teamster.core.warehouse import Warehouse
+from teamster.libraries.powerschool.autocomm.resources import AutoCommInbox
 from teamster.libraries.powerschool.autocomm.schema import render
 
-RESOURCE_KEY = "powerschool_autocomm"
 # the shared format carries the region so kipptaf can hold every region in one table
 DROPPED_COLUMNS = ("code_location",)
 
@@ -73,19 +75,22 @@ def build_autocomm_asset(
                 automation_condition=AutomationCondition.eager(),
             )
         ],
-        required_resource_keys={"warehouse", RESOURCE_KEY},
     )
-    def push(context: AssetExecutionContext) -> MaterializeResult:
+    def push(
+        context: AssetExecutionContext,
+        warehouse: ResourceParam[Warehouse],
+        powerschool_autocomm: AutoCommInbox,
+    ) -> MaterializeResult:
         rows: dict[str, int] = {}
         with tempfile.TemporaryDirectory(prefix="autocomm-") as tmp:
             rendered = []
             for f, (dataset, table_name) in files:
-                table = context.resources.warehouse.read(dataset, table_name)
+                table = warehouse.read(dataset, table_name)
                 keep = [c for c in table.column_names if c not in DROPPED_COLUMNS]
                 path = Path(tmp) / f.file
                 rows[f.file] = render(table.select(keep), path, f"{f.file} (from {f.model})")
                 rendered.append((path, f.file))
-            with getattr(context.resources, RESOURCE_KEY).connect() as inbox:
+            with powerschool_autocomm.connect() as inbox:
                 for path, name in rendered:
                     context.log.info(f"pushing {name}: {rows[name]} rows")
                     inbox.push(path, name)

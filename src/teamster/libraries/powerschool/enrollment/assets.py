@@ -26,6 +26,7 @@ from teamster.core.partitions import adding_partitions, by_value
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.libraries.powerschool.enrollment.resources import (
     ACTIONS_PATH,
+    EnrollmentAPI,
 )
 from teamster.libraries.powerschool.enrollment.schema import (
     ACTION_FIELDS,
@@ -35,7 +36,6 @@ from teamster.libraries.powerschool.enrollment.schema import (
     to_batch,
 )
 
-RESOURCE_KEY = "powerschool_enrollment"
 DATASET = "kipptaf_powerschool_enrollment"
 ACTIONS = DynamicPartitionsDefinition(name="powerschool_enrollment_actions")
 ACTIONS_KEY = key_for_relation(DATASET, "published_actions")
@@ -48,13 +48,14 @@ def build_enrollment_assets() -> list[AssetsDefinition]:
         group_name="powerschool_enrollment",
         kinds={"powerschool", "parquet"},
         pool=WAREHOUSE_POOL,
-        required_resource_keys={RESOURCE_KEY},
         description="Published actions (forms) of PowerSchool Enrollment: id, title and "
         "the academic year the form enrolls for; each one becomes a partition of "
         "`submission_records`.",
     )
-    def published_actions(context: AssetExecutionContext) -> Extract:
-        with getattr(context.resources, RESOURCE_KEY).connect() as api:
+    def published_actions(
+        context: AssetExecutionContext, powerschool_enrollment: EnrollmentAPI
+    ) -> Extract:
+        with powerschool_enrollment.connect() as api:
             actions = api.published_actions()
         batch = to_batch(actions, ACTION_FIELDS, f"Enrollment API {ACTIONS_PATH}")
 
@@ -70,14 +71,15 @@ def build_enrollment_assets() -> list[AssetsDefinition]:
         kinds={"powerschool", "parquet"},
         pool=WAREHOUSE_POOL,
         partitions_def=ACTIONS,
-        required_resource_keys={RESOURCE_KEY},
         description="Submission records of one published action (the partition key): "
         "every family on the form's roster or that started it, with when it was "
         "imported, started and submitted, its tags and its answers (`data_items`).",
     )
-    def submission_records(context: AssetExecutionContext) -> Extract:
+    def submission_records(
+        context: AssetExecutionContext, powerschool_enrollment: EnrollmentAPI
+    ) -> Extract:
         action_id = int(context.partition_key)
-        api = getattr(context.resources, RESOURCE_KEY)
+        api = powerschool_enrollment
 
         def batches() -> Iterator[pa.RecordBatch]:
             with api.connect() as session:

@@ -18,9 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
+from dagster import ConfigurableResource
 
 from teamster.core.http import Retries, RetryableStatus, send_with_retries
 from teamster.core.settings import EnrollmentAPISettings
@@ -73,14 +75,16 @@ def read_page(body: Any, where: str) -> Page:
     )
 
 
-class EnrollmentAPI:
-    def __init__(self, settings: EnrollmentAPISettings, retries: Retries = Retries()):
-        self.settings = settings
-        self.retries = retries
+class EnrollmentAPI(ConfigurableResource):
+    """The resource: its config holds the key file's path; the key is read per
+    connection and never becomes config."""
+
+    settings: EnrollmentAPISettings
+    retries: Retries = Retries()
 
     @contextmanager
     def connect(self) -> Iterator[EnrollmentSession]:
-        path = self.settings.api_key_file
+        path = Path(self.settings.api_key_file)
         try:
             key = path.read_text().strip()
         except FileNotFoundError:

@@ -13,7 +13,6 @@ from typing import Any
 
 from dagster import (
     DefaultScheduleStatus,
-    ResourceParam,
     RunRequest,
     ScheduleDefinition,
     ScheduleEvaluationContext,
@@ -25,6 +24,7 @@ from dagster import (
 from teamster.core.changes import last_metadata
 from teamster.core.partitions import add_new_partitions
 from teamster.libraries.powerschool.enrollment.assets import ACTIONS, RECORDS_KEY
+from teamster.libraries.powerschool.enrollment.resources import EnrollmentAPI
 
 DAILY_CRON = "0 5 * * *"
 _YEAR = re.compile(r"\s*([0-9]{4})")
@@ -60,7 +60,7 @@ def build_enrollment_schedule(timezone: str) -> ScheduleDefinition:
         "a later one, and an older action only when its record count differs from its "
         "last load (new actions included).",
     )
-    def _schedule(context: ScheduleEvaluationContext, powerschool_enrollment: ResourceParam[Any]):
+    def _schedule(context: ScheduleEvaluationContext, powerschool_enrollment: EnrollmentAPI):
         today = context.scheduled_execution_time.date()
         fall = today.year if today.month >= 7 else today.year - 1
         with powerschool_enrollment.connect() as api:

@@ -16,10 +16,9 @@ from teamster.core.landing import LandedFile
 from teamster.core.naming import dataset_for, key_for_relation
 from teamster.core.resources import WAREHOUSE_POOL
 from teamster.libraries.powerschool.sis.config import SISConfig, SISTable
-from teamster.libraries.powerschool.sis.resources import render_cursor, select_table
+from teamster.libraries.powerschool.sis.resources import SISSource, render_cursor, select_table
 from teamster.libraries.powerschool.sis.schema import arrow_schema
 
-RESOURCE_KEY = "powerschool_sis"
 GROUP = "powerschool_sis"
 
 
@@ -67,7 +66,6 @@ def _table_asset(location: str, table: SISTable, config: SISConfig) -> AssetsDef
         kinds={"powerschool", "parquet"},
         pool=WAREHOUSE_POOL,
         partitions_def=partitions,
-        required_resource_keys={RESOURCE_KEY},
         description=f"PowerSchool SIS `{table.name}` for {location}, read by {how}"
         + (
             f", in {table.partition_grain.replace('_', '-')} partitions of "
@@ -77,9 +75,9 @@ def _table_asset(location: str, table: SISTable, config: SISConfig) -> AssetsDef
         ),
         metadata={"cursor": table.cursor or "none (nightly reload)"},
     )
-    def _asset(context: AssetExecutionContext) -> Output[Extract]:
+    def _asset(context: AssetExecutionContext, powerschool_sis: SISSource) -> Output[Extract]:
         schema = arrow_schema(table.name)
-        source = getattr(context.resources, RESOURCE_KEY)
+        source = powerschool_sis
         partition = config.window(table, context.partition_key) if partitions else None
         tracker = _CursorMax(table.cursor)
 

@@ -19,7 +19,7 @@ from teamster.core.partitions import (
 )
 from teamster.core.regions import Region
 from teamster.core.settings import Settings, SettingsError
-from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS, SISDrop
+from teamster.libraries.powerschool.sis.resources import PowerSchoolSIS, SISDrop, SISSource
 from teamster.libraries.powerschool.sis.schema import columns
 from teamster.libraries.powerschool.sis.schema import table as declared_table
 
@@ -89,7 +89,7 @@ def load_sis_config(path: Path, region: Region) -> SISConfig:
     return load_config(path, SISConfig, "sis", {"path": region.sis, "timezone": region.timezone})
 
 
-def sis_resource(location: str, config: SISConfig, settings: Settings) -> PowerSchoolSIS | SISDrop:
+def sis_resource(location: str, config: SISConfig, settings: Settings) -> SISSource:
     """The resource the SIS assets of ``location`` read through."""
     pool = settings.sis_databases if config.path == "sql" else settings.sis_sftp
     if location not in pool:
@@ -97,5 +97,5 @@ def sis_resource(location: str, config: SISConfig, settings: Settings) -> PowerS
             f"environment {settings.environment!r} has no SIS {config.path} settings for {location}"
         )
     if config.path == "sql":
-        return PowerSchoolSIS(settings.sis_databases[location])
-    return SISDrop(settings.sis_sftp[location])
+        return PowerSchoolSIS(settings=settings.sis_databases[location])
+    return SISDrop(settings=settings.sis_sftp[location])

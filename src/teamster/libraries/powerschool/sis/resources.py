@@ -17,10 +17,12 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import sqlalchemy as sa
+from dagster import ConfigurableResource
 from sqlalchemy.engine import URL, Dialect, make_url
 
 from teamster.core.partitions import Partition
@@ -38,11 +40,25 @@ class SISError(RuntimeError):
     """A SIS query failed; the message never carries the password."""
 
 
-class PowerSchoolSIS:
-    def __init__(self, settings: SISDatabaseSettings):
-        self.settings = settings
-        self.url = make_url(settings.url)
-        self.dialect = self.url.get_dialect()()
+class SISSource(ConfigurableResource):
+    """What a region's SIS assets and change sensor read through: ``PowerSchoolSIS`` or
+    ``SISDrop``, as the registry's SIS path says. One base class, so their parameters
+    can be typed once for both."""
+
+
+class PowerSchoolSIS(SISSource):
+    """The database behind the bastion; its config names the password's file, and the
+    password is read only when a session opens."""
+
+    settings: SISDatabaseSettings
+
+    @property
+    def url(self) -> URL:
+        return make_url(self.settings.url)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.url.get_dialect()()
 
     @property
     def where(self) -> str:
@@ -60,7 +76,7 @@ class PowerSchoolSIS:
             port = ssh.forward(
                 self.url.host or "localhost", self.url.port or _default_port(self.url)
             )
-            password = self.settings.password_file.read_text().strip()
+            password = Path(self.settings.password_file).read_text().strip()
             session = SISSession(
                 self.url.set(host="127.0.0.1", port=port),
                 password,
@@ -245,11 +261,14 @@ class Drop:
     file: RemoteFile  # as listed before the download; the change sensor compares it
 
 
-class SISDrop:
+class SISDrop(SISSource):
     """Reads one region's SIS CSV drops: ``<remote_dir>/<table>.csv``."""
 
-    def __init__(self, settings: SFTPDropSettings):
-        self.folder = SFTPFolder(settings.ssh, settings.remote_dir, DropFileError)
+    settings: SFTPDropSettings
+
+    @property
+    def folder(self) -> SFTPFolder:
+        return SFTPFolder(self.settings.ssh, self.settings.remote_dir, DropFileError)
 
     def files(self) -> dict[str, RemoteFile]:
         """The drop folder's CSV files by table name."""

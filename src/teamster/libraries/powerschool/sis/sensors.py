@@ -9,12 +9,10 @@ still in flight already loads is not requested again (``teamster.core.inflight``
 """
 
 from collections import defaultdict
-from typing import Any
 
 from dagster import (
     AssetKey,
     DefaultSensorStatus,
-    ResourceParam,
     RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
@@ -26,7 +24,7 @@ from teamster.core.changes import file_changed, last_metadata
 from teamster.core.inflight import in_flight
 from teamster.libraries.powerschool.sis.assets import table_key
 from teamster.libraries.powerschool.sis.config import SISConfig
-from teamster.libraries.powerschool.sis.resources import probe, render_cursor
+from teamster.libraries.powerschool.sis.resources import SISSource, probe, render_cursor
 
 
 def changed_tables(
@@ -75,7 +73,7 @@ def build_sis_change_sensor(location: str, config: SISConfig) -> SensorDefinitio
         default_status=DefaultSensorStatus.STOPPED,
         description=f"Probes {location}'s PowerSchool SIS and loads only what changed.",
     )
-    def _sensor(context: SensorEvaluationContext, powerschool_sis: ResourceParam[Any]):
+    def _sensor(context: SensorEvaluationContext, powerschool_sis: SISSource):
         changed = changed_tables(context, location, config, powerschool_sis)
         if not changed:
             return SkipReason("no SIS table changed since its last load")
