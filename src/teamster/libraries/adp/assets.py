@@ -1,9 +1,11 @@
 """ADP assets: the payroll general ledger (one partition per pay date) and the workers.
 
 ``general_ledger_files`` lists the payroll folder into a table and adds each pay date it
-finds as a dynamic partition (``adp_payroll_pay_dates``), so the general ledger can be
-loaded one pay date at a time: a pay date's files (one per payroll group) land in
-``pay_date=<key>/`` and replace exactly that pay date's rows. ``workers`` reads Workforce
+finds as a dynamic partition (``adp_payroll_pay_dates``): the one place pay dates become
+partitions. The general ledger is loaded one pay date at a time (a new one by its
+``on_missing`` automation condition, a changed one by the sensor): a pay date's files
+(one per payroll group) land in ``pay_date=<key>/`` and replace exactly that pay
+date's rows. ``workers`` reads Workforce
 Now's workers API and replaces the table whole: one row per work assignment, current
 and former staff.
 """
@@ -16,6 +18,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    AutomationCondition,
     DynamicPartitionsDefinition,
     Output,
     asset,
@@ -101,14 +104,15 @@ def build_adp_assets(location: str) -> list[AssetsDefinition]:
         kinds={"adp", "sftp", "parquet"},
         pool=WAREHOUSE_POOL,
         partitions_def=PAY_DATES,
+        # a pay date the listing adds is loaded once, by the location's automation sensor
+        automation_condition=AutomationCondition.on_missing(),
         description="ADP payroll general-ledger lines of one pay date (the partition key), from "
         "every payroll group's file of that date, each validated and translated through "
         "kipptaf's ADP crosswalk before anything lands.",
     )
     def general_ledger(context: AssetExecutionContext, adp_sftp: ADPFiles) -> Output[Extract]:
         pay_date = context.partition_key
-        adp = adp_sftp
-        fetched = adp.general_ledger(pay_date)
+        fetched = adp_sftp.general_ledger(pay_date)
         day = dt.date.fromisoformat(pay_date)
         partition = by_value("pay_date", pay_date, "source_file_date", day)
         debit, credit = (pc.sum(fetched.table.column(c)).as_py() for c in ("debit", "credit"))

@@ -1,10 +1,11 @@
-"""ADP's sensor and schedule: new or changed payroll files, and a daily workers reload.
+"""ADP's sensor: new or changed payroll files.
 
-The payroll sensor lists the folder once per evaluation. A pay date with no partition
-yet is added as one; a pay date whose files (names, mtimes, sizes: a group's file added
-later counts) differ from what its partition's last load recorded gets a run. Run keys
-are made of those files, so a pay date is requested once per version even while its run
-is queued. Workforce Now has no file to watch: the schedule reloads the workers daily.
+The payroll sensor lists the folder once per evaluation. A pay date whose files (names,
+mtimes, sizes: a group's file added later counts) differ from what its partition's last
+load recorded gets a run; run keys are made of those files, so a pay date is requested
+once per version even while its run is queued. A pay date with no partition yet gets
+none here: the sensor asks for the folder's listing, whose load is the one place pay
+dates become partitions, and the ledger's ``on_missing`` automation loads each new one.
 """
 
 import hashlib
@@ -14,7 +15,6 @@ from dagster import (
     RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
-    SensorResult,
     SkipReason,
     sensor,
 )
@@ -35,8 +35,9 @@ def build_adp_sensor(location: str) -> SensorDefinition:
         asset_selection=[files, ledger],
         minimum_interval_seconds=INTERVAL_SECONDS,
         default_status=DefaultSensorStatus.STOPPED,
-        description="Lists ADP's payroll SFTP folder: adds new pay dates as partitions and "
-        "loads each pay date whose general-ledger files are new or changed.",
+        description="Lists ADP's payroll SFTP folder: reloads each pay date whose "
+        "general-ledger files changed, and relists the folder when a pay date is new (its "
+        "listing adds the partition, which automation then loads).",
     )
     def _sensor(context: SensorEvaluationContext, adp_sftp: ADPFiles):
         listing = adp_sftp.listing()
@@ -44,9 +45,11 @@ def build_adp_sensor(location: str) -> SensorDefinition:
         new = sorted(set(listing) - known)
         requests = []
         for pay_date, gls in listing.items():
+            if pay_date in new:
+                continue  # no partition yet: the listing below adds it
             stamp = files_fingerprint([gl.file for gl in gls])
             last = last_metadata(context.instance, ledger, pay_date) or {}
-            if pay_date in new or last.get("source/files") != stamp:
+            if last.get("source/files") != stamp:
                 digest = hashlib.sha256(stamp.encode()).hexdigest()[:16]
                 requests.append(
                     RunRequest(
@@ -55,16 +58,12 @@ def build_adp_sensor(location: str) -> SensorDefinition:
                         run_key=f"gl:{pay_date}:{digest}",
                     )
                 )
-        if not requests:
+        if not requests and not new:
             return SkipReason("every ADP payroll file matches its last load")
-        # the folder's table lists the files these runs load
-        digest = hashlib.sha256(";".join(r.run_key or "" for r in requests).encode())
-        requests.append(
-            RunRequest(asset_selection=[files], run_key=f"listing:{digest.hexdigest()[:16]}")
-        )
-        return SensorResult(
-            run_requests=requests,
-            dynamic_partitions_requests=[PAY_DATES.build_add_request(new)] if new else None,
-        )
+        # the folder's table lists the files these runs load, and adds the new pay dates
+        keys = [r.run_key or "" for r in requests] + [f"new:{d}" for d in new]
+        digest = hashlib.sha256(";".join(keys).encode()).hexdigest()[:16]
+        requests.append(RunRequest(asset_selection=[files], run_key=f"listing:{digest}"))
+        return requests
 
     return _sensor

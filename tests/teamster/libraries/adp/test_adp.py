@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,11 +18,13 @@ import duckdb
 import httpx
 import pytest
 from dagster import (
+    BetaWarning,
     DagsterInstance,
     Definitions,
-    SensorResult,
+    RunRequest,
     SkipReason,
     build_sensor_context,
+    evaluate_automation_conditions,
 )
 
 from sandbox.calendar import pay_dates
@@ -427,15 +430,28 @@ def _evaluate(defs: Definitions, instance: DagsterInstance):
         return sensor(context)
 
 
-def _apply(defs: Definitions, instance: DagsterInstance, result: SensorResult) -> None:
-    """Do what the daemon does with a sensor result: add partitions, launch the runs."""
-    for request in result.dynamic_partitions_requests or []:
-        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+def _apply(defs: Definitions, instance: DagsterInstance, requests: list[RunRequest]) -> None:
+    """Do what the daemon does with run requests: launch them, in order."""
     job = defs.resolve_implicit_global_asset_job_def()
-    for run in result.run_requests or []:
+    for run in requests:
         job.execute_in_process(
             asset_selection=run.asset_selection, partition_key=run.partition_key, instance=instance
         )
+
+
+def _automation(defs: Definitions, instance: DagsterInstance, cursor=None):
+    """One evaluation of the location's automation conditions, as its sensor makes it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)
+        return evaluate_automation_conditions(defs, instance, cursor=cursor)
+
+
+def _ledger_runs(automation) -> list[RunRequest]:
+    """The ledger partitions an automation evaluation asked for, as runs."""
+    return [
+        RunRequest(asset_selection=[LEDGER], partition_key=key)
+        for key in sorted(automation.get_requested_partitions(LEDGER))
+    ]
 
 
 def _school_days_to_next_pay_date(sandbox) -> int:
@@ -447,17 +463,26 @@ def _school_days_to_next_pay_date(sandbox) -> int:
     return next(i for i, d in enumerate(later, start=1) if d >= upcoming)
 
 
-def test_sensor_adds_and_requests_exactly_the_new_pay_date(sandbox, settings, config):
+def test_the_listing_adds_pay_dates_and_automation_loads_each_new_one(sandbox, settings, config):
+    """One writer of pay-date partitions: the folder's listing. The sensor asks for the
+    listing when a pay date is new and reloads a pay date whose files changed; the
+    ledger's on_missing condition loads each pay date the listing added, once."""
     defs, instance = _defs(settings, config), DagsterInstance.ephemeral()
+    automation = _automation(defs, instance)
+    assert automation.total_requested == 0  # nothing is a partition yet
     first = _evaluate(defs, instance)
     served = _served(sandbox)
-    assert isinstance(first, SensorResult)
-    [added] = first.dynamic_partitions_requests
-    assert set(added.partition_keys) == set(served)
-    ledger_runs = {r.partition_key for r in first.run_requests if r.asset_selection == [LEDGER]}
-    assert ledger_runs == set(served)
+    assert [r.asset_selection for r in first] == [[FILES]]
+    assert instance.get_dynamic_partitions(PAY_DATES.name) == []  # the sensor adds none
     _apply(defs, instance, first)
+    assert set(instance.get_dynamic_partitions(PAY_DATES.name)) == set(served)
+    automation = _automation(defs, instance, automation.cursor)
+    assert automation.get_requested_partitions(LEDGER) == set(served)
+    assert automation.total_requested == len(served)
+    _apply(defs, instance, _ledger_runs(automation))
     assert isinstance(_evaluate(defs, instance), SkipReason)
+    automation = _automation(defs, instance, automation.cursor)
+    assert automation.total_requested == 0  # each new pay date is loaded once
 
     # one group's file of a loaded pay date changes: that pay date runs again
     changed = _payroll_dir(sandbox) / served[sorted(served)[0]][0]
@@ -465,22 +490,19 @@ def test_sensor_adds_and_requests_exactly_the_new_pay_date(sandbox, settings, co
         stat = changed.stat()
         os.utime(changed, (stat.st_atime, stat.st_mtime + 60))
         again = _evaluate(defs, instance)
-    assert isinstance(again, SensorResult)
-    assert [r.partition_key for r in again.run_requests if r.partition_key] == [sorted(served)[0]]
+    assert [r.partition_key for r in again if r.partition_key] == [sorted(served)[0]]
 
     sandbox.advance(days=_school_days_to_next_pay_date(sandbox))
     [new] = set(_served(sandbox)) - set(served)
 
     later = _evaluate(defs, instance)
-    assert isinstance(later, SensorResult)
-    [added] = later.dynamic_partitions_requests
-    assert list(added.partition_keys) == [new]
-    partitioned = [r for r in later.run_requests if r.partition_key is not None]
-    assert (new, [LEDGER]) in [(r.partition_key, r.asset_selection) for r in partitioned]
-    [plain] = [r for r in later.run_requests if r.partition_key is None]
-    assert plain.asset_selection == [FILES]
-
+    assert [(r.asset_selection, r.partition_key) for r in later] == [([FILES], None)]
     _apply(defs, instance, later)
+    assert new in instance.get_dynamic_partitions(PAY_DATES.name)
+    automation = _automation(defs, instance, automation.cursor)
+    assert automation.get_requested_partitions(LEDGER) == {new}
+    assert automation.total_requested == 1
+    _apply(defs, instance, _ledger_runs(automation))
     assert isinstance(_evaluate(defs, instance), SkipReason)
     expected = sum(
         len((_payroll_dir(sandbox) / name).read_text().splitlines()) - 1

@@ -275,7 +275,7 @@ def test_open_actions_are_those_for_this_year_or_later():
     assert is_open("next year", 2026) and is_open(None, 2026)  # unreadable: reload
 
 
-def _schedule_requests(defs, instance, when: datetime.datetime) -> set[str]:
+def _schedule_runs(defs, instance, when: datetime.datetime) -> list:
     schedule = defs.resolve_schedule_def("powerschool_enrollment__daily")
     with build_schedule_context(
         instance=instance,
@@ -284,7 +284,24 @@ def _schedule_requests(defs, instance, when: datetime.datetime) -> set[str]:
         repository_def=defs.get_repository_def(),
     ) as context:
         data = schedule.evaluate_tick(context)
-    return {r.partition_key for r in data.run_requests or []}
+    return list(data.run_requests or [])
+
+
+def _schedule_requests(defs, instance, when: datetime.datetime) -> set[str]:
+    return {r.partition_key for r in _schedule_runs(defs, instance, when)}
+
+
+def test_new_actions_are_listed_not_added_by_the_schedule(sandbox, tmp_path):
+    """One writer of action partitions: the listing's load. The schedule asks for the
+    listing when an action is new, and adds none itself."""
+    defs = load_definitions("kipptaf")
+    instance = DagsterInstance.local_temp(str(tmp_path))
+    now = datetime.datetime(2026, 12, 2, 5, tzinfo=datetime.UTC)
+    [listing] = _schedule_runs(defs, instance, now)
+    assert (listing.asset_selection, listing.partition_key) == ([ACTIONS_KEY], None)
+    assert instance.get_dynamic_partitions(ACTIONS.name) == []
+    records = defs.get_assets_def(RECORDS_KEY).automation_conditions_by_key[RECORDS_KEY]
+    assert records.get_label() == "on_missing"  # automation loads what the listing adds
 
 
 def _landed(settings) -> dict[str, tuple[int, int]]:

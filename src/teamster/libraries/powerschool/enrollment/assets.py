@@ -1,8 +1,10 @@
 """Enrollment assets (kipptaf): published actions, and submission records per action.
 
-Published actions become dynamic partitions; each action's records land in their own
-partition (``published_action_id=<id>``) and replace exactly that action's rows. Each
-record is typed against the fields below; a value of the wrong type, or a field the
+Published actions become dynamic partitions when their listing lands (the one place
+they are added); each action's records land in their own partition
+(``published_action_id=<id>``) and replace exactly that action's rows, a new action's
+first by its ``on_missing`` automation condition. Each record is typed against the
+fields in ``schema.py``; a value of the wrong type, or a field the
 API stopped sending, fails the load naming the action, page row and field, and nothing
 lands. The API gives times in UTC without a zone; they land as UTC timestamps.
 ``dataItems`` (the form's answers, keyed by the form's own field names) lands as a map
@@ -16,6 +18,7 @@ import pyarrow as pa
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
+    AutomationCondition,
     DynamicPartitionsDefinition,
     asset,
 )
@@ -71,6 +74,8 @@ def build_enrollment_assets() -> list[AssetsDefinition]:
         kinds={"powerschool", "parquet"},
         pool=WAREHOUSE_POOL,
         partitions_def=ACTIONS,
+        # an action the listing adds is loaded once, by kipptaf's automation sensor
+        automation_condition=AutomationCondition.on_missing(),
         description="Submission records of one published action (the partition key): "
         "every family on the form's roster or that started it, with when it was "
         "imported, started and submitted, its tags and its answers (`data_items`).",

@@ -6,6 +6,10 @@ every action whose form is for this school year or a later one (``academicYear``
 "2027-2028" starts in the fall of 2027), and an older action only when its record count
 differs from its last load. An ``academicYear`` that does not read as a year is treated
 as current (reloaded): loading too often is cheap, missing submissions is not.
+
+An action with no partition yet is not requested here: the schedule asks for the
+published actions' listing, whose load is the one place actions become partitions, and
+the records' ``on_missing`` automation loads each new one.
 """
 
 import re
@@ -22,8 +26,7 @@ from dagster import (
 )
 
 from teamster.core.changes import last_metadata
-from teamster.core.partitions import add_new_partitions
-from teamster.libraries.powerschool.enrollment.assets import ACTIONS, RECORDS_KEY
+from teamster.libraries.powerschool.enrollment.assets import ACTIONS, ACTIONS_KEY, RECORDS_KEY
 from teamster.libraries.powerschool.enrollment.resources import EnrollmentAPI
 
 DAILY_CRON = "0 5 * * *"
@@ -48,7 +51,9 @@ def _loaded_count(context: ScheduleEvaluationContext, partition: str) -> int | N
 
 
 def build_enrollment_schedule(timezone: str) -> ScheduleDefinition:
-    job = define_asset_job("powerschool_enrollment__records_job", selection=[RECORDS_KEY])
+    job = define_asset_job(
+        "powerschool_enrollment__records_job", selection=[ACTIONS_KEY, RECORDS_KEY]
+    )
 
     @schedule(
         name="powerschool_enrollment__daily",
@@ -58,24 +63,32 @@ def build_enrollment_schedule(timezone: str) -> ScheduleDefinition:
         default_status=DefaultScheduleStatus.STOPPED,
         description="Reloads every published action whose form is for this school year or "
         "a later one, and an older action only when its record count differs from its "
-        "last load (new actions included).",
+        "last load; relists the actions when one is new (automation then loads it).",
     )
     def _schedule(context: ScheduleEvaluationContext, powerschool_enrollment: EnrollmentAPI):
         today = context.scheduled_execution_time.date()
         fall = today.year if today.month >= 7 else today.year - 1
         with powerschool_enrollment.connect() as api:
             actions = {str(a["id"]): a.get("academicYear") for a in api.published_actions()}
-            add_new_partitions(context.instance, ACTIONS, actions)
+            known = set(context.instance.get_dynamic_partitions(ACTIONS.name))
+            new = [a for a in actions if a not in known]
             wanted = {}
             for action, year in actions.items():
+                if action in new:
+                    continue  # no partition yet: the listing below adds it
                 if is_open(year, fall):
                     wanted[action] = "open"
                 elif (n := api.record_count(int(action))) != _loaded_count(context, action):
                     wanted[action] = f"{n} records"
         stamp = context.scheduled_execution_time.isoformat()
         requests = [
-            RunRequest(partition_key=a, run_key=f"{stamp}:{a}:{why}") for a, why in wanted.items()
+            RunRequest(asset_selection=[RECORDS_KEY], partition_key=a, run_key=f"{stamp}:{a}:{why}")
+            for a, why in wanted.items()
         ]
+        if new:
+            requests.append(
+                RunRequest(asset_selection=[ACTIONS_KEY], run_key=f"{stamp}:new:{','.join(new)}")
+            )
         return requests or SkipReason("every past action's record count matches its last load")
 
     return _schedule
