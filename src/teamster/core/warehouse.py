@@ -9,36 +9,42 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Protocol
+from pathlib import Path
+from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
+from dagster import ConfigurableResource
+from pydantic import PrivateAttr
 
 from teamster.core.landing import LandedFile
 from teamster.core.partitions import Partition
 from teamster.core.settings import BigQuerySettings, DuckDBSettings
 
 
-class Warehouse(Protocol):
-    def replace(self, dataset: str, table: str, landed: LandedFile) -> int: ...
+class Warehouse(ConfigurableResource):
+    """The ``warehouse`` resource: what the IO manager loads into and extracts read from.
+    One type for both kinds, so assets and other resources take it as a typed parameter."""
+
+    def replace(self, dataset: str, table: str, landed: LandedFile) -> int:
+        raise NotImplementedError
 
     def read(self, dataset: str, table: str) -> pa.Table:
         """A whole table or view, for extracts that are small by nature (files to push)."""
-        ...
+        raise NotImplementedError
 
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class DuckDBWarehouse:
-    def __init__(self, settings: DuckDBSettings):
-        self.path = settings.path
+class DuckDBWarehouse(Warehouse):
+    path: str  # the database file
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(self.path), read_only=read_only)
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(self.path, read_only=read_only)
 
     def read(self, dataset: str, table: str) -> pa.Table:
         with self.connect(read_only=True) as con:
@@ -76,7 +82,7 @@ class DuckDBWarehouse:
         return landed.rows
 
 
-class BigQueryWarehouse:
+class BigQueryWarehouse(Warehouse):
     """Loads landed GCS files with BigQuery load jobs.
 
     A whole table: one truncating load job into the table. A partition: a load into a
@@ -86,24 +92,25 @@ class BigQueryWarehouse:
     a day should the process die first).
     """
 
-    SCRATCH_TTL = dt.timedelta(days=1)
+    SCRATCH_TTL: ClassVar[dt.timedelta] = dt.timedelta(days=1)
 
-    def __init__(self, settings: BigQuerySettings):
-        self.settings = settings
-        self._client = None
-        self._datasets: set[str] = set()  # known to exist: one API call each, not per load
+    project: str
+    location: str
+    api_endpoint: str | None = None  # an emulator's, in tests
+    _client: Any = PrivateAttr(default=None)
+    # known to exist: one API call each, not per load
+    _datasets: set[str] = PrivateAttr(default_factory=set)
 
     @property
     def client(self):
         if self._client is None:
             from teamster.core.google import bigquery_client  # the ``prod`` extra
 
-            s = self.settings
-            self._client = bigquery_client(s.project, s.location, s.api_endpoint)
+            self._client = bigquery_client(self.project, self.location, self.api_endpoint)
         return self._client
 
     def _ref(self, dataset: str, table: str) -> str:
-        return f"{self.settings.project}.{dataset}.{table}"
+        return f"{self.project}.{dataset}.{table}"
 
     def read(self, dataset: str, table: str) -> pa.Table:
         # extracts are small: the REST API, not the Storage Read API, reads them
@@ -115,7 +122,7 @@ class BigQueryWarehouse:
         from google.cloud import bigquery
 
         if dataset not in self._datasets:
-            self.client.create_dataset(f"{self.settings.project}.{dataset}", exists_ok=True)
+            self.client.create_dataset(f"{self.project}.{dataset}", exists_ok=True)
             self._datasets.add(dataset)
         target = self._ref(dataset, table)
         if landed.partition is None:
@@ -208,6 +215,9 @@ def _parameter_type(value: object) -> str:
 
 
 def warehouse_for(settings: DuckDBSettings | BigQuerySettings) -> Warehouse:
+    """The environment's warehouse resource."""
     if isinstance(settings, DuckDBSettings):
-        return DuckDBWarehouse(settings)
-    return BigQueryWarehouse(settings)
+        return DuckDBWarehouse(path=str(settings.path))
+    return BigQueryWarehouse(
+        project=settings.project, location=settings.location, api_endpoint=settings.api_endpoint
+    )

@@ -14,11 +14,19 @@ from dagster import ConfigurableResource, Definitions
 
 from teamster.core.locations import load_definitions
 
-# the clients each location wires; warehouse and io_manager stay plain resources
+# the clients each location wires (the io_manager stays a plain IO manager)
 CLIENTS = {
-    "kippnewark": {"powerschool_sis", "deanslist", "iready", "powerschool_autocomm", "dbt"},
-    "kipppaterson": {"powerschool_sis", "deanslist", "iready", "dbt"},
+    "kippnewark": {
+        "powerschool_sis",
+        "deanslist",
+        "iready",
+        "powerschool_autocomm",
+        "dbt",
+        "warehouse",
+    },
+    "kipppaterson": {"powerschool_sis", "deanslist", "iready", "dbt", "warehouse"},
     "kipptaf": {
+        "warehouse",
         "powerschool_enrollment",
         "adp_sftp",
         "adp_workforce_now",

@@ -18,7 +18,7 @@ from dagster import (
 from teamster.core.io_managers import Extract, LandingIOManager
 from teamster.core.landing import LandingZone
 from teamster.core.partitions import by_value
-from teamster.core.settings import DuckDBSettings, LocalLandingSettings
+from teamster.core.settings import LocalLandingSettings
 from teamster.core.warehouse import DuckDBWarehouse
 
 KEY = AssetKey(["kippnewark", "demo", "scores"])
@@ -35,7 +35,7 @@ def _batch(subject: str, scores: list[int]) -> pa.RecordBatch:
 def io_manager(tmp_path: Path) -> LandingIOManager:
     return LandingIOManager(
         LandingZone(LocalLandingSettings(root=tmp_path / "landing")),
-        DuckDBWarehouse(DuckDBSettings(path=tmp_path / "warehouse.duckdb")),
+        DuckDBWarehouse(path=str(tmp_path / "warehouse.duckdb")),
     )
 
 

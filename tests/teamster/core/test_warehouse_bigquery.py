@@ -10,7 +10,7 @@ from dagster import AssetKey
 from sandbox.prod_run import create_buckets
 from teamster.core.landing import LandingZone
 from teamster.core.partitions import fiscal_year_window
-from teamster.core.settings import BigQuerySettings, GCSLandingSettings
+from teamster.core.settings import GCSLandingSettings
 from teamster.core.warehouse import BigQueryWarehouse, partition_merge
 
 KEY = AssetKey(["warehousetest", "powerschool", "attendance"])
@@ -29,9 +29,7 @@ def loaders(cloud):
     landing = LandingZone(
         GCSLandingSettings(project=cloud.project, bucket_prefix="wh-test", endpoint=cloud.gcs)
     )
-    warehouse = BigQueryWarehouse(
-        BigQuerySettings(project=cloud.project, location="US", api_endpoint=cloud.bigquery)
-    )
+    warehouse = BigQueryWarehouse(project=cloud.project, location="US", api_endpoint=cloud.bigquery)
     return landing, warehouse
 
 

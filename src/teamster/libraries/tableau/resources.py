@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pyarrow.parquet as pq
-from dagster import ConfigurableResource, ResourceDependency
+from dagster import ConfigurableResource
 
 from teamster.core.http import Retries, RetryableStatus, send_with_retries
 from teamster.core.settings import LocalTableauSettings, Settings, TableauServerSettings
@@ -38,7 +38,7 @@ class LocalTableau(Tableau):
     warehouse it is given (a plain resource, so a dependency rather than config)."""
 
     settings: LocalTableauSettings
-    warehouse: ResourceDependency[Warehouse]
+    warehouse: Warehouse
 
     @property
     def root(self) -> Path:

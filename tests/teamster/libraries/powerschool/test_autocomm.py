@@ -8,7 +8,6 @@ import pyarrow as pa
 import pytest
 from dagster import AssetKey, AssetSpec, materialize
 
-from teamster.core.settings import DuckDBSettings
 from teamster.core.warehouse import DuckDBWarehouse
 from teamster.libraries.powerschool.autocomm.assets import (
     AutoCommConfig,
@@ -57,7 +56,7 @@ def _warehouse(tmp_path, names: list[str]) -> DuckDBWarehouse:
             "select * from (values (?, 'kippnewark')) as t(teacher_name, code_location)",
             [names[0]],
         )
-    return DuckDBWarehouse(DuckDBSettings(path=path))
+    return DuckDBWarehouse(path=str(path))
 
 
 def _asset():

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from teamster.core.http import Retries
-from teamster.core.settings import DuckDBSettings, LocalTableauSettings, TableauServerSettings
+from teamster.core.settings import LocalTableauSettings, TableauServerSettings
 from teamster.core.warehouse import DuckDBWarehouse
 from teamster.libraries.tableau.resources import LocalTableau, TableauError, TableauServer
 
@@ -30,7 +30,7 @@ def test_local_refresh_publishes_each_model_as_an_extract(tmp_path):
         )
     tableau = LocalTableau(
         settings=LocalTableauSettings(root=str(tmp_path / "tableau")),
-        warehouse=DuckDBWarehouse(DuckDBSettings(path=path)),
+        warehouse=DuckDBWarehouse(path=str(path)),
     )
     result = tableau.refresh("wb-1", [("kipptaf_tableau", "rpt_tableau__x")])
     extract = tmp_path / "tableau" / "wb-1" / "rpt_tableau__x.parquet"

@@ -15,7 +15,6 @@ from dagster import (
     AssetSpec,
     AutomationCondition,
     MaterializeResult,
-    ResourceParam,
     multi_asset,
 )
 from pydantic import BaseModel, ConfigDict
@@ -78,7 +77,7 @@ def build_autocomm_asset(
     )
     def push(
         context: AssetExecutionContext,
-        warehouse: ResourceParam[Warehouse],
+        warehouse: Warehouse,
         powerschool_autocomm: AutoCommInbox,
     ) -> MaterializeResult:
         rows: dict[str, int] = {}
