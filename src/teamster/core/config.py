@@ -30,14 +30,28 @@ def load_config(
     """
     what = f"`{section}` section" if section else "config"
     try:
-        data = yaml.safe_load(path.read_text())
-        values = data[section] if section else data
-        doubled = sorted(set(registry or {}) & set(values))
-        if doubled:
-            raise SettingsError(
-                f"{path}: {', '.join(doubled)} is the region's, set in "
-                "src/teamster/code_locations/locations.yaml; remove it here"
-            )
+        with path.open() as stream:  # a stream, so YAML's own errors name the file
+            data = yaml.safe_load(stream)
+    except OSError as e:
+        raise SettingsError(f"{path}: cannot read the {what}: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        raise SettingsError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        wanted = f"a mapping with a top-level `{section}:`" if section else "a mapping"
+        raise SettingsError(f"{path}: expected {wanted}, found {found}")
+    if section and section not in data:
+        raise SettingsError(f"{path}: no top-level `{section}:` (found {sorted(data)})")
+    values = data[section] if section else data
+    if not isinstance(values, dict):
+        raise SettingsError(f"{path}: the {what} must be a mapping, not {values!r}")
+    doubled = sorted(set(registry or {}) & set(values))
+    if doubled:
+        raise SettingsError(
+            f"{path}: {', '.join(doubled)} is the region's, set in "
+            "src/teamster/code_locations/locations.yaml; remove it here"
+        )
+    try:
         return model.model_validate({**values, **(registry or {})})
-    except (KeyError, TypeError, ValidationError) as e:
+    except ValidationError as e:
         raise SettingsError(f"{path}: invalid {what}: {e}") from None

@@ -153,10 +153,42 @@ def test_load_config_names_the_file_and_section(tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text("sftp:\n  path: /exports\n")
     assert load_config(good, Folder, "sftp").path == "/exports"
-    with pytest.raises(SettingsError, match=r"good\.yaml: invalid `http` section: 'http'"):
+    with pytest.raises(
+        SettingsError, match=r"good\.yaml: no top-level `http:` \(found \['sftp'\]\)"
+    ):
         load_config(good, Folder, "http")
     bad = tmp_path / "bad.yaml"
     bad.write_text("pathh: /exports\n")
     missing = r"(?s)bad\.yaml: invalid config: .*path\n  Field required"
     with pytest.raises(SettingsError, match=missing):
         load_config(bad, Folder)
+
+
+def test_a_broken_or_empty_config_file_is_named_with_its_line(tmp_path):
+    """YAML's own errors name the file (not ``<unicode string>``), and an empty file is
+    said to be empty rather than failing on ``None``."""
+    from pydantic import BaseModel
+
+    from teamster.core.config import load_config
+
+    class Folder(BaseModel):
+        path: str
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("sftp:\n  path: /exports\n  extra: [unclosed\n")
+    with pytest.raises(SettingsError) as info:
+        load_config(broken, Folder, "sftp")
+    message = str(info.value)
+    assert message.startswith(f"{broken}: not valid YAML")
+    assert f'in "{broken}", line' in message and "<unicode string>" not in message
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    with pytest.raises(
+        SettingsError,
+        match=r"empty\.yaml: expected a mapping with a top-level `sftp:`, found an empty file",
+    ):
+        load_config(empty, Folder, "sftp")
+    listed = tmp_path / "listed.yaml"
+    listed.write_text("sftp: [/exports]\n")
+    with pytest.raises(SettingsError, match=r"listed\.yaml: the `sftp` section must be a mapping"):
+        load_config(listed, Folder, "sftp")
