@@ -212,14 +212,14 @@ def sandbox_fault(
     """Switch faults on (or off) in the running sandbox."""
     from sandbox.faults import corrupt_file
 
+    burst = _http_burst(http_burst) if http_burst else None
     sandbox = local_sandbox(use_local(data_dir))
     if clear:
         sandbox.faults.clear()
     if drop_after_bytes is not None:
         sandbox.faults.drop_after_bytes(on, drop_after_bytes, times)
-    if http_burst:
-        system, status, count = http_burst.split(":")
-        sandbox.faults.http_burst(system, int(status), int(count))
+    if burst:
+        sandbox.faults.http_burst(*burst)
     if corrupt is not None:
         target = (sandbox.root / "sftp" / corrupt).resolve()
         if not target.is_relative_to(sandbox.root / "sftp") or not target.is_file():
@@ -228,6 +228,31 @@ def sandbox_fault(
     if host_key:
         sandbox.change_host_key(host_key)
     console.print(f"faults now: {sandbox.faults.read() or 'none'}")
+
+
+BURST_STATUSES = (429, 500, 502, 503)
+
+
+def _http_burst(text: str) -> tuple[str, int, int]:
+    """``SYSTEM:STATUS:COUNT`` checked, so a typo is a usage error and not a traceback."""
+    from teamster.core.settings.local import HTTP_SYSTEMS
+
+    parts = text.split(":")
+    system, status, count = parts if len(parts) == 3 else ("", "", "")
+    if (
+        system not in HTTP_SYSTEMS
+        or not status.isdigit()
+        or int(status) not in BURST_STATUSES
+        or not count.isdigit()
+        or int(count) < 1
+    ):
+        raise typer.BadParameter(
+            f"{text!r} is not SYSTEM:STATUS:COUNT with SYSTEM one of {', '.join(HTTP_SYSTEMS)}, "
+            f"STATUS one of {', '.join(map(str, BURST_STATUSES))} and COUNT at least 1 "
+            "(e.g. deanslist:429:3)",
+            param_hint="--http-burst",
+        )
+    return system, int(status), int(count)
 
 
 @sandbox_app.command("prod-check")

@@ -46,3 +46,17 @@ def test_a_district_from_an_older_teamster_is_refused_not_half_updated(tmp_path)
     assert "older teamster" in advance.stdout and "--regenerate" in advance.stdout
     assert "Traceback" not in advance.stdout + advance.stderr
     assert json.loads(state.read_text())["as_of"] == "2026-11-30"  # untouched
+
+
+def test_a_malformed_http_burst_is_a_usage_error_and_touches_nothing(tmp_path):
+    """A typo in --http-burst says what the option takes (exit 2, no traceback) before
+    the data dir is touched."""
+    for value in ("x", "deanslist:404:2", "canvas:429:1", "deanslist:429:0", "deanslist:429"):
+        data_dir = tmp_path / value.replace(":", "_")
+        run = teamster_sandbox(
+            "fault", "--http-burst", value, data_dir=data_dir, port_base=free_port_base()
+        )
+        assert run.returncode == 2, run.stdout + run.stderr
+        assert "Traceback" not in run.stdout + run.stderr
+        assert "SYSTEM:STATUS:COUNT" in run.stderr and "deanslist:429:3" in run.stderr
+        assert not data_dir.exists()
