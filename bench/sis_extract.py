@@ -57,13 +57,16 @@ def _fill(sandbox, rows: int) -> None:
 
 
 def _measure(method: str, via: str, info: dict) -> dict:
-    """Run one method in a child process; return rows, seconds and its peak RSS."""
+    """Run one method in a child process; return rows, seconds and its peak RSS. The
+    child reads ``info`` (it holds the database password) from its stdin: a command
+    line is readable by every user of the machine."""
     child = subprocess.Popen(
-        [sys.executable, __file__, "--child", method, via, json.dumps(info)],
+        [sys.executable, __file__, "--child", method, via],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
-    out, _ = child.communicate()
+    out, _ = child.communicate(json.dumps(info))
     if child.returncode != 0:
         return {"method": method, "via": via, "error": f"exit {child.returncode}"}
     result = json.loads(out.strip().splitlines()[-1])
@@ -159,10 +162,10 @@ def _child(method: str, via: str, info: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=2_000_000)
-    parser.add_argument("--child", nargs=3)
+    parser.add_argument("--child", nargs=2)
     args = parser.parse_args()
     if args.child:
-        _child(args.child[0], args.child[1], json.loads(args.child[2]))
+        _child(args.child[0], args.child[1], json.loads(sys.stdin.read()))
         return
 
     from sandbox.district import Sandbox, sis_host
