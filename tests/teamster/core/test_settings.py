@@ -100,6 +100,21 @@ def test_prod_names_missing_deanslist_and_iready_settings():
     assert "TEAMSTER_KIPPMIAMI_IREADY_SFTP_USER" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("TEAMSTER_KIPPNEWARK_SIS_SSH_PORT", "twenty-two"),
+        ("TEAMSTER_KIPPPATERSON_SIS_SFTP_PORT", "70000"),
+        ("TEAMSTER_IREADY_SFTP_PORT", "0"),
+        ("TEAMSTER_ADP_SFTP_PORT", "-1"),
+    ],
+)
+def test_a_bad_prod_port_is_named_by_its_variable(name, value):
+    with pytest.raises(SettingsError) as info:
+        load_settings({**PROD, name: value})
+    assert str(info.value) == f"{name} must be a port number (1-65535), not {value!r}"
+
+
 def test_bad_port_base_is_named():
     with pytest.raises(SettingsError, match="TEAMSTER_SANDBOX_PORT_BASE"):
         load_settings({"TEAMSTER_SANDBOX_PORT_BASE": "high"})

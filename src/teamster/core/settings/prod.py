@@ -24,6 +24,15 @@ class _Required:
         return value
 
 
+def _port(env: dict[str, str], name: str) -> str:
+    """An SSH port variable (22 when unset), checked here so a bad one is named by its
+    variable rather than by a path inside the settings."""
+    value = env.get(name, "22")
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise SettingsError(f"{name} must be a port number (1-65535), not {value!r}")
+    return value
+
+
 def build(env: dict[str, str]) -> Settings:
     need = _Required(env)
     known_hosts = need("TEAMSTER_KNOWN_HOSTS_FILE")
@@ -35,7 +44,7 @@ def build(env: dict[str, str]) -> Settings:
             password_file=need(f"{p}_PASSWORD_FILE"),
             ssh=dict(
                 host=need(f"{p}_SSH_HOST"),
-                port=env.get(f"{p}_SSH_PORT", "22"),
+                port=_port(env, f"{p}_SSH_PORT"),
                 username=need(f"{p}_SSH_USER"),
                 known_hosts=known_hosts,
                 private_key_file=need(f"{p}_SSH_KEY_FILE"),
@@ -52,7 +61,7 @@ def build(env: dict[str, str]) -> Settings:
         return dict(
             ssh=dict(
                 host=need(f"{prefix}_HOST"),
-                port=env.get(f"{prefix}_PORT", "22"),
+                port=_port(env, f"{prefix}_PORT"),
                 username=need(f"{prefix}_USER"),
                 known_hosts=known_hosts,
                 password_file=need(f"{prefix}_PASSWORD_FILE"),
@@ -76,7 +85,7 @@ def build(env: dict[str, str]) -> Settings:
         iready[loc] = dict(
             ssh=dict(
                 host=iready_host,
-                port=env.get("TEAMSTER_IREADY_SFTP_PORT", "22"),
+                port=_port(env, "TEAMSTER_IREADY_SFTP_PORT"),
                 username=need(f"{p}_USER"),
                 known_hosts=known_hosts,
                 password_file=need(f"{p}_PASSWORD_FILE"),
@@ -86,7 +95,7 @@ def build(env: dict[str, str]) -> Settings:
     adp_sftp = dict(
         ssh=dict(
             host=need("TEAMSTER_ADP_SFTP_HOST"),
-            port=env.get("TEAMSTER_ADP_SFTP_PORT", "22"),
+            port=_port(env, "TEAMSTER_ADP_SFTP_PORT"),
             username=need("TEAMSTER_ADP_SFTP_USER"),
             known_hosts=known_hosts,
             password_file=need("TEAMSTER_ADP_SFTP_PASSWORD_FILE"),
