@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -53,12 +52,10 @@ def scratch():
     root = make_data_dir("teamster-new-region-")
     try:
         repo = _copy(root / "repo")
-        started = time.monotonic()
         result = _new_region(
             repo, REGION, "--city", "New Orleans", "--state", "LA", "--timezone", "America/Chicago"
         )
         assert result.exit_code == 0, result.output
-        assert time.monotonic() - started < 60
         yield root, repo
     finally:
         shutil.rmtree(root, ignore_errors=True)
