@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from teamster.core.regions import Registry, School, load_registry
+from teamster.core.regions import Registry, School, check_name, check_zone, load_registry
 
 INTEGRATIONS = ("powerschool", "deanslist", "iready")  # kipptaf reads these per region
 # the grade bands schools are given when only a count is asked for, in turn
@@ -33,8 +32,11 @@ BANDS = ((0, 4), (5, 8), (9, 12))
 # (first word of a school's level, letter in its abbreviation), by its lowest grade
 LEVELS = ((9, "High", "H"), (5, "Middle", "M"), (0, "Elementary", "E"))
 # the SIS tables partitioned by fiscal year on the SQL path, as the existing regions do
-PARTITION_COLUMNS = {"attendance": "att_date", "storedgrades": "datestored"}
-PARTITION_COLUMNS["pgfinalgrades"] = "startdate"
+PARTITION_COLUMNS = {
+    "attendance": "att_date",
+    "storedgrades": "datestored",
+    "pgfinalgrades": "startdate",
+}
 
 
 class ScaffoldError(ValueError):
@@ -199,8 +201,10 @@ def plan(
     if not paths.registry.exists():
         raise ScaffoldError(f"{paths.repo} is not a teamster checkout: no {paths.registry}")
     registry = load_registry(paths.registry)
-    if not re.fullmatch(r"[a-z][a-z0-9]*", name):
-        raise ScaffoldError(f"{name!r}: a region's name is lower-case letters and digits")
+    try:
+        check_name(name)
+    except ValueError as e:
+        raise ScaffoldError(f"a region's name: {e}") from None
     if name in registry.locations:
         raise ScaffoldError(f"{name!r} is already a code location in {paths.registry}")
     for taken in (paths.code_locations / name, paths.dbt / name):
@@ -209,9 +213,9 @@ def plan(
     if sis not in ("sql", "sftp"):
         raise ScaffoldError(f"--sis {sis}: PowerSchool is read by `sql` or `sftp`")
     try:
-        zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ScaffoldError(f"--timezone {timezone}: not an IANA time zone") from None
+        check_zone(timezone)
+    except ValueError as e:
+        raise ScaffoldError(f"--timezone: {e}") from None
     city = (city or name.removeprefix("kipp").title()).strip()
     if not city:
         raise ScaffoldError("--city: give the region's city")

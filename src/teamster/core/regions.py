@@ -26,7 +26,8 @@ class RegistryError(ValueError):
     """The registry file is missing or wrong; the message names the file."""
 
 
-def _zone(value: str) -> str:
+def check_zone(value: str) -> str:
+    """``value`` if it is an IANA time zone; ValueError saying so if not."""
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -34,7 +35,8 @@ def _zone(value: str) -> str:
     return value
 
 
-def _name(value: str) -> str:
+def check_name(value: str) -> str:
+    """``value`` if it can name a code location; ValueError saying so if not."""
     if not _NAME.fullmatch(value):
         raise ValueError(f"{value!r} must be lower-case letters and digits, starting with a letter")
     return value
@@ -63,8 +65,8 @@ class Network(BaseModel):
     name: str
     timezone: str
 
-    _check_name = field_validator("name")(_name)
-    _check_zone = field_validator("timezone")(_zone)
+    _check_name = field_validator("name")(check_name)
+    _check_zone = field_validator("timezone")(check_zone)
 
 
 class Region(BaseModel):
@@ -77,8 +79,8 @@ class Region(BaseModel):
     autocomm: bool = False
     schools: tuple[School, ...]
 
-    _check_name = field_validator("name")(_name)
-    _check_zone = field_validator("timezone")(_zone)
+    _check_name = field_validator("name")(check_name)
+    _check_zone = field_validator("timezone")(check_zone)
 
     @model_validator(mode="after")
     def _some_schools(self) -> Region:
