@@ -3,8 +3,10 @@
 PowerSchool's table export, i-Ready's results and ADP's payroll journals all arrive as
 files in a folder on an SFTP server. Each library says which file is which and how to
 read it; this is the one way they are listed and fetched: host keys checked, a dropped
-transfer retried from scratch, a file parsed from a complete local copy before
-anything lands, and every error naming the file by a URI that carries no secret.
+transfer retried from scratch, a file the vendor is still writing waited for (it must
+hold still: quiet for a few seconds and unchanged across its download), a file parsed
+from a complete local copy before anything lands, and every error naming the file by a
+URI that carries no secret.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from typing import TypeVar
 import asyncssh
 
 from teamster.core.settings import SSHSettings
-from teamster.core.ssh import RemoteFile, SSHConnection, fetch_file
+from teamster.core.ssh import (
+    CONNECT,
+    QUIET_SECONDS,
+    ConnectPolicy,
+    RemoteFile,
+    SSHConnection,
+    fetch_file,
+)
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -33,6 +42,8 @@ class SFTPFolder:
     error: type[Exception] = FileNotFoundError
     attempts: int = 3  # downloads, each from scratch
     first_wait: float = 1.0  # seconds before the first retry
+    quiet: float = QUIET_SECONDS  # a file modified this recently is watched before reading
+    connect: ConnectPolicy = CONNECT  # one bound on connecting, however many downloads
 
     def path(self, name: str) -> str:
         return f"{self.folder.rstrip('/')}/{name}"
@@ -44,7 +55,7 @@ class SFTPFolder:
     def files(self) -> list[RemoteFile]:
         """Every file in the folder, with its size and mtime."""
         try:
-            with SSHConnection(self.ssh) as ssh:
+            with SSHConnection(self.ssh, policy=self.connect) as ssh:
                 return ssh.list_files(self.folder)
         except asyncssh.SFTPError as e:
             raise self.error(f"{self.uri()}: cannot list ({e.reason})") from None
@@ -61,11 +72,19 @@ class SFTPFolder:
 
     def fetch(self, path: str, parse: Callable[[Path, str], T]) -> tuple[T, RemoteFile]:
         """Download ``path`` whole and ``parse(local copy, uri)``; returns what it made and
-        the file as listed just before the download (what change sensors compare)."""
+        the file's size and mtime, the same before and after the download (what change
+        sensors compare). Only that file is looked up, not the whole folder listed again."""
         uri = self.uri(path)
         try:
             return fetch_file(
-                self.ssh, path, lambda local: parse(local, uri), uri, self.attempts, self.first_wait
+                self.ssh,
+                path,
+                lambda local: parse(local, uri),
+                uri,
+                self.attempts,
+                self.first_wait,
+                quiet=self.quiet,
+                connect=self.connect,
             )
         except FileNotFoundError as e:
             raise self.error(str(e)) from None

@@ -1,5 +1,6 @@
 """The one SFTP file source, against the sandbox's Paterson SIS export folder."""
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,32 @@ def test_a_missing_file_or_folder_raises_the_librarys_error_naming_it(sandbox, s
         _folder(settings, "/no/such/folder").files()
     password = Path(settings.sis_sftp["kipppaterson"].ssh.password_file).read_text().strip()
     assert password not in str(info.value)
+
+
+def test_a_file_the_vendor_is_still_writing_is_read_only_once_whole(sandbox, settings):
+    """Vendors write their exports in place: a file read while it grows is not loaded
+    part-way; the folder waits for it to be quiet and reads it whole (the default rule)."""
+    folder = _folder(settings)
+    local = sandbox.root / "sftp" / "kipppaterson" / "exports" / "growing.txt"
+    local.write_text("n,row\n")
+    stop = threading.Event()
+
+    def vendor() -> None:  # 50 lines, 20 ms apart: about a second of writing
+        with local.open("a") as f:
+            for n in range(50):
+                f.write(f"{n},row {n}\n")
+                f.flush()
+                stop.wait(0.02)
+
+    writer = threading.Thread(target=vendor, daemon=True)
+    writer.start()
+    try:
+        text, info = folder.fetch(folder.path("growing.txt"), lambda p, uri: p.read_text())
+        writer.join()
+        whole = local.read_text()
+    finally:
+        stop.set()
+        writer.join()
+        local.unlink()
+    assert text.count("\n") == 51 and text == whole
+    assert info.size == len(whole.encode())
