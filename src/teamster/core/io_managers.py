@@ -7,6 +7,11 @@ file (moved into place only once complete) and then replaces the asset's warehou
 table, or just the partition's rows, from that file in one transaction. The table is
 the one the asset's key names (``teamster.core.naming``), so no asset says where it
 writes. A source that fails mid-stream fails the run before the warehouse is touched.
+
+Whatever can fail runs before the swap: the asset's ``after_load`` hook runs once the
+file has landed and before the table is replaced. A hook that raises fails the run
+with the previous table intact; the landing zone then holds the new file (as it does
+when the load itself fails), and the next good run lands and loads over it.
 """
 
 from __future__ import annotations
@@ -33,8 +38,11 @@ class Extract:
     # open while it yields
     batches: Iterable[pa.RecordBatch]
     partition: Partition | None = None
-    # runs once the table is replaced; returns metadata known only then (a cursor's
-    # maximum) and may act on the load (add the partitions the new rows name)
+    # runs once the file has landed, before the table is replaced (so its failure
+    # leaves the previous table); returns metadata known only then (a cursor's maximum)
+    # and may act on the landed rows, but only in ways that are idempotent and harmless
+    # should the swap then fail (add the partitions the new rows name: they are the
+    # vendor's, and adding them again adds nothing)
     after_load: Callable[[LandedFile], Mapping[str, Any]] | None = None
 
 
@@ -52,6 +60,8 @@ class LandingIOManager(IOManager):
             )
         dataset, table = relation_for_key(key)
         landed = self.landing.write(key, obj.schema, obj.batches, obj.partition)
+        # before the swap: a hook that fails must leave readers the previous table
+        extra = dict(obj.after_load(landed)) if obj.after_load else {}
         self.warehouse.replace(dataset, table, landed)
         context.add_output_metadata(
             {
@@ -59,7 +69,7 @@ class LandingIOManager(IOManager):
                 "landed_uri": landed.uri,
                 "landed_bytes": landed.bytes,
                 "table": f"{dataset}.{table}",
-                **(obj.after_load(landed) if obj.after_load else {}),
+                **extra,
             }
         )
 

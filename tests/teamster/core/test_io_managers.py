@@ -5,6 +5,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from dagster import (
     AssetIn,
@@ -136,3 +137,32 @@ def test_a_downstream_asset_reads_the_whole_table(io_manager) -> None:
         [scores.to_source_asset(), mean_score], resources={"io_manager": io_manager}
     )
     assert result.success
+
+
+def test_a_failing_after_load_hook_leaves_the_previous_table(tmp_path, io_manager) -> None:
+    """The hook runs once the file has landed and before the table is swapped: when it
+    fails, the run fails with its error and readers keep the previous rows (the landing
+    zone holds the new file, which the next good run replaces)."""
+
+    @asset(key=KEY)
+    def scores() -> Extract:
+        return Extract(SCHEMA, [_batch("math", [1, 2])])
+
+    materialize([scores], resources={"io_manager": io_manager})
+    before = _rows(tmp_path)
+    seen: list[int] = []
+
+    def hook(landed) -> dict:
+        seen.append(landed.rows)
+        raise RuntimeError("cannot add the new partitions")
+
+    @asset(key=KEY)
+    def scores_again() -> Extract:
+        return Extract(SCHEMA, [_batch("ela", [9, 9, 9])], after_load=hook)
+
+    with pytest.raises(RuntimeError, match="cannot add the new partitions"):
+        materialize([scores_again], resources={"io_manager": io_manager})
+    assert seen == [3]  # the hook saw the landed file
+    assert _rows(tmp_path) == before == [("math", 1), ("math", 2)]
+    landed = tmp_path / "landing" / "kippnewark" / "demo" / "scores" / "data.parquet"
+    assert pq.read_table(landed).num_rows == 3  # the landing zone holds the new extract

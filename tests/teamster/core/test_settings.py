@@ -207,3 +207,70 @@ def test_a_broken_or_empty_config_file_is_named_with_its_line(tmp_path):
     listed.write_text("sftp: [/exports]\n")
     with pytest.raises(SettingsError, match=r"listed\.yaml: the `sftp` section must be a mapping"):
         load_config(listed, Folder, "sftp")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Teamster-Prod",
+        "tmstr",
+        "1teamster",
+        "teamster-",
+        "teamster prod",
+        "../teamster",
+        "teamster`x",
+        "teamster'x",
+        "teamster\n",
+        "t" * 31,
+    ],
+)
+def test_a_bad_gcp_project_id_is_refused_naming_the_variable(value):
+    with pytest.raises(SettingsError) as info:
+        load_settings({**PROD, "TEAMSTER_GCP_PROJECT": value})
+    message = str(info.value)
+    assert message.startswith(f"TEAMSTER_GCP_PROJECT: {value!r} is not a Google Cloud project"), (
+        message
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Teamster",
+        "../teamster",
+        "gs://teamster",
+        "team ster",
+        "team/ster",
+        "-teamster",
+        "teamster.",
+        "t" * 60,
+    ],
+)
+def test_a_bad_bucket_prefix_is_refused_naming_the_variable(value):
+    with pytest.raises(SettingsError) as info:
+        load_settings({**PROD, "TEAMSTER_GCS_BUCKET_PREFIX": value})
+    assert str(info.value).startswith("TEAMSTER_GCS_BUCKET_PREFIX: "), str(info.value)
+    assert repr(value) in str(info.value)
+
+
+def test_the_prod_and_emulator_names_pass():
+    settings = load_settings(PROD)
+    assert settings.warehouse.project == "teamster-prod"
+    emulated = load_settings(
+        {
+            **PROD,
+            "TEAMSTER_GCP_PROJECT": "teamster-emulated",
+            "TEAMSTER_GCS_BUCKET_PREFIX": "teamster-emulated",
+        }
+    )
+    assert emulated.landing.bucket_prefix == "teamster-emulated"
+
+
+def test_the_settings_models_refuse_a_bad_project_too():
+    """Built without ``prod.build`` (a test, a tool), the model still checks the id."""
+    from pydantic import ValidationError
+
+    from teamster.core.settings import BigQuerySettings
+
+    with pytest.raises(ValidationError, match="'a.b/../c' is not a Google Cloud project id"):
+        BigQuerySettings(project="a.b/../c", location="US")

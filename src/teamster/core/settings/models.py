@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 from dagster import Config
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
+
+from teamster.core.naming import check_project
 
 
 class SSHSettings(Config):
@@ -124,6 +126,12 @@ class BigQuerySettings(BaseModel):
     location: str
     api_endpoint: str | None = None
 
+    @field_validator("project")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        # spliced into SQL (`project.dataset.table`): only a well-formed id
+        return check_project(value, "project")
+
 
 class LocalLandingSettings(BaseModel):
     kind: Literal["local"] = "local"
@@ -137,6 +145,11 @@ class GCSLandingSettings(BaseModel):
     project: str
     bucket_prefix: str
     endpoint: str | None = None
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        return check_project(value, "project")
 
 
 class Settings(BaseModel):

@@ -5,7 +5,14 @@ missing variable is collected, and the error lists them all at once."""
 
 from __future__ import annotations
 
-from teamster.core.regions import AUTOCOMM_REGIONS, REGIONS, SFTP_SIS_REGIONS, SQL_SIS_REGIONS
+from teamster.core.naming import check_bucket, check_project
+from teamster.core.regions import (
+    AUTOCOMM_REGIONS,
+    LOCATIONS,
+    REGIONS,
+    SFTP_SIS_REGIONS,
+    SQL_SIS_REGIONS,
+)
 from teamster.core.settings import SettingsError
 from teamster.core.settings.models import Settings
 
@@ -31,6 +38,18 @@ def _port(env: dict[str, str], name: str) -> str:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise SettingsError(f"{name} must be a port number (1-65535), not {value!r}")
     return value
+
+
+def _identifiers(project: str, bucket_prefix: str) -> None:
+    """The project id and the buckets ``<prefix>-<location>`` go into BigQuery SQL and
+    gs:// URIs: refuse a bad one here, named by its variable, before anything uses it."""
+    try:
+        check_project(project, "TEAMSTER_GCP_PROJECT")
+        for location in LOCATIONS:
+            where = f"TEAMSTER_GCS_BUCKET_PREFIX: {bucket_prefix!r} makes bucket"
+            check_bucket(f"{bucket_prefix}-{location}", where)
+    except ValueError as e:
+        raise SettingsError(str(e)) from None
 
 
 def build(env: dict[str, str]) -> Settings:
@@ -128,6 +147,7 @@ def build(env: dict[str, str]) -> Settings:
     bucket_prefix = need("TEAMSTER_GCS_BUCKET_PREFIX")
     if need.missing:
         raise SettingsError("environment 'prod' is missing settings: " + ", ".join(need.missing))
+    _identifiers(project, bucket_prefix)
     return Settings.model_validate(
         dict(
             environment="prod",

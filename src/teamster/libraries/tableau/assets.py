@@ -19,10 +19,10 @@ from dagster import (
     multi_asset,
 )
 from dagster_dbt import get_asset_key_for_model
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from teamster.core.config import load_config
-from teamster.core.naming import relation_for_key
+from teamster.core.naming import check_luid, relation_for_key
 from teamster.libraries.tableau.resources import Tableau
 
 
@@ -32,6 +32,13 @@ class Workbook(BaseModel):
     id: str  # the workbook's id (LUID) on Tableau Server
     models: list[str]
     owner: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _luid(cls, value: str) -> str:
+        # it goes into a REST URL (prod) and a folder name (local): refused at load
+        # unless it is a LUID; load_config names the file and the workbook's entry
+        return check_luid(value, "workbook id")
 
 
 class TableauConfig(BaseModel):
@@ -82,7 +89,7 @@ def _workbook(location: str, workbook: Workbook, dbt: AssetsDefinition) -> Asset
 
     @multi_asset(name=f"tableau_{_slug(workbook.name)}", specs=[spec])
     def refresh(context: AssetExecutionContext, tableau: Tableau) -> MaterializeResult:
-        result = tableau.refresh(workbook.id, relations)
+        result = tableau.refresh(workbook.id, relations, name=workbook.name)
         return MaterializeResult(asset_key=spec.key, metadata=result)
 
     return refresh

@@ -82,7 +82,13 @@ def test_workbooks_resolve_their_models_through_core(groups):
 
 def test_a_workbook_naming_a_missing_model_fails_at_load(groups):
     config = TableauConfig(
-        workbooks=[Workbook(name="Ghost Workbook", id="x", models=["rpt_tableau__nope"])]
+        workbooks=[
+            Workbook(
+                name="Ghost Workbook",
+                id="00000000-0000-4000-8000-000000000000",  # ids are LUIDs
+                models=["rpt_tableau__nope"],
+            )
+        ]
     )
     with pytest.raises(ValueError, match="'Ghost Workbook' reads model 'rpt_tableau__nope'"):
         build_workbook_assets("kipptaf", config, groups["core_dbt_assets"])
