@@ -7,8 +7,9 @@ The workers API (tests/data/vendor_schemas/adp.yaml): a bearer token comes from
 ``grant_type=client_credentials`` over mutual TLS (the settings' certificate and key),
 and lasts an hour; ``GET /hr/v2/workers`` answers ``{"workers": [...]}`` pages of at most
 100 (``$top``), offset by ``$skip``, and 204 No Content after the last. 429 and 5xx are
-retried with backoff; a token refused mid-paging is renewed once. What each worker
-becomes is ``schema.py``'s.
+retried with backoff; a token refused mid-paging is renewed once. Every failure of the
+API is a ``WorkforceNowError`` naming the URL or the file, never a secret. What each
+worker becomes is ``schema.py``'s.
 """
 
 from __future__ import annotations
@@ -110,6 +111,16 @@ class ADPFiles(_Crosswalked):
         return Fetched(pa.concat_tables(tables), listed)
 
 
+def _secret(path: str, what: str) -> str:
+    """One of the OAuth client's files, read at sign-in; an error names the file only."""
+    try:
+        return Path(path).read_text().strip()
+    except (OSError, UnicodeDecodeError) as e:
+        raise WorkforceNowError(
+            f"ADP {what} file {path} cannot be read ({type(e).__name__})"
+        ) from None
+
+
 class WorkforceNowAPI(_Crosswalked):
     """The workers API behind the ``workers`` asset. The client id and secret are read
     from their files at each sign-in; only the paths are config."""
@@ -136,26 +147,32 @@ class WorkforceNowAPI(_Crosswalked):
         assert self._client is not None
         client = self._client
         s = self.settings
-        client_id = Path(s.client_id_file).read_text().strip()
-        client_secret = Path(s.client_secret_file).read_text().strip()
+        client_id = _secret(s.client_id_file, "client id")
+        client_secret = _secret(s.client_secret_file, "client secret")
+        where = f"ADP's token service at {s.token_url}"
         response = send_with_retries(
             lambda: client.post(
                 s.token_url,
                 auth=(client_id, client_secret),
                 data={"grant_type": "client_credentials"},
             ),
-            s.token_url,
+            where,
             self.retries,
+            error=WorkforceNowError,
         )
         if response.status_code in (400, 401, 403):
             raise WorkforceNowError(
-                f"ADP's token service at {s.token_url} answered {response.status_code}: check "
-                f"the client id ({s.client_id_file}) and secret ({s.client_secret_file})"
+                f"{where} answered {response.status_code}: check the client id "
+                f"({s.client_id_file}) and secret ({s.client_secret_file})"
             )
-        response.raise_for_status()
-        token = response.json().get("access_token")
+        if response.status_code != 200:
+            raise WorkforceNowError(f"{where} answered HTTP {response.status_code}")
+        try:
+            token = response.json().get("access_token")
+        except (ValueError, AttributeError):
+            raise WorkforceNowError(f"{where} answered a body that is not a JSON object") from None
         if not isinstance(token, str) or not token:
-            raise WorkforceNowError(f"ADP's token service at {s.token_url} sent no access_token")
+            raise WorkforceNowError(f"{where} sent no access_token")
         client.headers["Authorization"] = f"Bearer {token}"
 
     def pages(self) -> Iterator[tuple[int, list[Any]]]:
@@ -164,12 +181,13 @@ class WorkforceNowAPI(_Crosswalked):
             raise RuntimeError("use `with api.connect():` first")
         client, skip, renewed = self._client, 0, False
         while True:
-            where = f"{self.settings.base_url}{WORKERS_PATH}?$skip={skip}"
+            where = f"ADP Workforce Now {self.settings.base_url}{WORKERS_PATH} ($skip={skip})"
             params = {"$top": self.page_size, "$skip": skip}
             response = send_with_retries(
                 lambda params=params: client.get(WORKERS_PATH, params=params),
                 where,
                 self.retries,
+                error=WorkforceNowError,
             )
             if response.status_code == 401 and not renewed:
                 self._authorize()  # the hour ran out mid-paging
@@ -177,9 +195,10 @@ class WorkforceNowAPI(_Crosswalked):
                 continue
             if response.status_code in (401, 403):
                 raise WorkforceNowError(f"{where}: ADP refused the token ({response.status_code})")
-            response.raise_for_status()
             if response.status_code == 204:
                 return
+            if response.status_code != 200:
+                raise WorkforceNowError(f"{where} answered HTTP {response.status_code}")
             try:
                 workers = response.json()["workers"]
             except (ValueError, KeyError, TypeError):

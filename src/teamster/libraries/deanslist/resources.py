@@ -1,8 +1,9 @@
 """An httpx client for the DeansList API: one key per school, windows, pages, retries.
 
 DeansList authenticates with an ``apikey`` query parameter, so every request URL holds
-a secret. Nothing this module raises or logs contains a key: errors name the school
-and the endpoint path only, httpx's own exceptions are replaced by ours, and a filter
+a secret. Nothing this module raises or logs contains a key: errors name the school,
+the endpoint path and the host only, httpx's own exceptions are replaced by ours
+(never quoting their text), and a filter
 on the ``httpx`` logger blanks keys out of its request log lines.
 
 Reads go by date window: ``StartDate``/``EndDate`` bound the day a row is about and
@@ -32,7 +33,7 @@ from typing import Any
 import httpx
 from dagster import ConfigurableResource
 
-from teamster.core.http import Retries, RetryableStatus, send_with_retries
+from teamster.core.http import Retries, send_with_retries
 from teamster.core.settings import DeansListSettings
 
 ENDPOINTS = {"incidents": "/api/v1/incidents", "behavior": "/api/v1/behavior"}
@@ -80,6 +81,10 @@ def read_keys(settings: DeansListSettings) -> dict[str, str]:
     except json.JSONDecodeError as e:
         raise DeansListError(
             f"DeansList keys file {path}, line {e.lineno}, column {e.colno}: not valid JSON"
+        ) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise DeansListError(
+            f"DeansList keys file {path} cannot be read ({type(e).__name__})"
         ) from None
     if not isinstance(keys, dict) or not all(isinstance(v, str) and v for v in keys.values()):
         raise DeansListError(
@@ -202,33 +207,27 @@ class DeansListSession:
     def get(self, endpoint: str, school: int, params: dict[str, Any]) -> Any:
         """One call for one school, retried through 429/5xx bursts; the decoded body."""
         path = ENDPOINTS[endpoint]
-        where = f"DeansList {path} for school {school}"
-        key = self._keys[school]
         api = self._api
-        try:
-            response = send_with_retries(
-                lambda: self._client.get(path, params={"apikey": key, **params}),
-                where,
-                api.retries,
-                honour_retry_after=True,
+        where = f"DeansList {path} for school {school} at {api.settings.base_url}"
+        key = self._keys[school]
+        # the failure's message never quotes httpx's text, which may hold the URL and key
+        response = send_with_retries(
+            lambda: self._client.get(path, params={"apikey": key, **params}),
+            where,
+            api.retries,
+            honour_retry_after=True,
+            error=DeansListError,
+        )
+        status = response.status_code
+        if status in (401, 403):
+            raise DeansListAuthError(
+                f"{where} answered {status}: the school's key was refused; check "
+                f"the entry for {school} in {api.settings.keys_file}"
             )
-            status = response.status_code
-            if status in (401, 403):
-                raise DeansListAuthError(
-                    f"{where} answered {status}: the school's key was refused; check "
-                    f"the entry for {school} in {api.settings.keys_file}"
-                )
-            if status != 200:
-                raise DeansListError(f"{where} answered {status}: {_error_text(response, key)}")
+        if status != 200:
+            raise DeansListError(f"{where} answered {status}: {_error_text(response, key)}")
+        try:
             return response.json()
-        except RetryableStatus as e:
-            raise DeansListError(
-                f"{where} still answered HTTP {e.status} after "
-                f"{self._api.retries.attempts} attempts"
-            ) from None
-        except httpx.HTTPError as e:  # its text may hold the URL, and so the key
-            message = redact(str(e)).replace(key, "***")
-            raise DeansListError(f"{where}: {type(e).__name__}: {message}") from None
         except ValueError as e:  # a body that is not JSON
             raise DeansListError(f"{where} answered a body that is not JSON: {e}") from None
 

@@ -3,7 +3,8 @@ formats the vendor uses), and the strict conversion of a page of rows to Arrow.
 
 A missing field or a value of the wrong type fails the load naming the school, the
 window, the row and the field; DeansList's date objects carry their own zone and become
-UTC, its plain-text times are read in the region's time zone."""
+UTC, its plain-text times are read in the region's time zone. A time that states its
+own offset (``-04:00``, ``Z``) is placed by that offset, never read as local time."""
 
 import datetime as dt
 import re
@@ -101,8 +102,12 @@ def arrow_schema(endpoint: str) -> pa.Schema:
 # --- reading one JSON value ---------------------------------------------------------------
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# PHP's DateTime as JSON: "2026-10-05 11:23:00.000000"; plain text drops the fraction
-_MOMENT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]{1,6})?")
+# PHP's DateTime as JSON: "2026-10-05 11:23:00.000000"; plain text drops the fraction;
+# an ISO offset or Z at the end, if there is one, says where the clock was
+_MOMENT = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]{1,6})?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
 _OFFSET = re.compile(r"([+-])([0-9]{2}):([0-9]{2})")
 
 
@@ -145,18 +150,21 @@ def _day(value: Any, zone: ZoneInfo) -> dt.date | None:
     raise BadValue("a date YYYY-MM-DD")
 
 
-def _wall_clock(text: Any) -> dt.datetime:
+def _moment(text: Any, zone: dt.tzinfo) -> dt.datetime:
+    """A time as an aware datetime: on ``zone``'s clock unless it states an offset."""
     match = _MOMENT.fullmatch(text) if isinstance(text, str) else None
     if match is None:
         raise BadValue("a time YYYY-MM-DD HH:MM:SS")
+    offset = match[4].replace("Z", "+00:00") if match[4] else ""
     try:
-        return dt.datetime.fromisoformat(f"{match[1]} {match[2]}{match[3] or ''}")
+        moment = dt.datetime.fromisoformat(f"{match[1]} {match[2]}{match[3] or ''}{offset}")
     except ValueError:
         raise BadValue("a time YYYY-MM-DD HH:MM:SS") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
-def _to_utc(local: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
-    return local.replace(tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None)
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _object_zone(value: Mapping[str, Any]) -> dt.tzinfo:
@@ -174,30 +182,32 @@ def _object_zone(value: Mapping[str, Any]) -> dt.tzinfo:
     raise BadValue("a time zone of type 3 (a tz name) or 1 (an offset)")
 
 
-def _date_object_moment(value: Any) -> tuple[dt.datetime, dt.tzinfo] | None:
+def _date_object_moment(value: Any) -> dt.datetime | None:
+    """A date object's time on its own zone's clock (aware), or None."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
         raise BadValue("a date object {date, timezone_type, timezone}")
     if value.get("date") is None:
         return None
-    return _wall_clock(value.get("date")), _object_zone(value)
+    zone = _object_zone(value)
+    return _moment(value.get("date"), zone).astimezone(zone)
 
 
 def _date_object(value: Any, zone: ZoneInfo) -> dt.datetime | None:
     moment = _date_object_moment(value)
-    return None if moment is None else _to_utc(*moment)
+    return None if moment is None else _utc(moment)
 
 
 def _date_object_day(value: Any, zone: ZoneInfo) -> dt.date | None:
     moment = _date_object_moment(value)
-    return None if moment is None else moment[0].date()
+    return None if moment is None else moment.date()
 
 
 def _local_time(value: Any, zone: ZoneInfo) -> dt.datetime | None:
     if value is None or value == "":
         return None
-    return _to_utc(_wall_clock(value), zone)
+    return _utc(_moment(value, zone))
 
 
 # read name -> (Arrow kind, parser); a parser gets the value and the region's zone

@@ -2,7 +2,8 @@
 
 429 and 5xx answers and transport failures are retried with exponential backoff and
 jitter; anything else (refused credentials, an unknown sheet, a sign-in redirect, an
-answer that is not CSV) fails at once with a message naming the sheet. In prod every
+answer that is not CSV or cannot be decoded) fails at once with a message naming the
+sheet and the host, always as a ``GoogleSheetsError``. In prod every
 request carries a service account's access token (``ServiceAccountAuth``), fetched from
 the key file's ``token_uri`` and reused while it lives; the sandbox needs none.
 """
@@ -20,7 +21,7 @@ import httpx
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 
-from teamster.core.http import Retries, RetryableStatus, send_with_retries
+from teamster.core.http import Retries, send_with_retries
 from teamster.core.settings import GoogleSheetsSettings
 
 SCOPE = "https://www.googleapis.com/auth/drive.readonly"
@@ -136,25 +137,15 @@ class GoogleSheets(ConfigurableResource):
         if self._client is None:
             raise RuntimeError("use `with sheets.connect():` first")
         client = self._client
-        name = f"Google Sheet {sheet_id!r} (gid {gid})"
-        try:
-            response = send_with_retries(
-                lambda: client.get(
-                    f"/spreadsheets/d/{sheet_id}/export", params={"format": "csv", "gid": gid}
-                ),
-                name,
-                self.retries,
-            )
-        except RetryableStatus as e:
-            raise GoogleSheetsError(
-                f"{name} at {self.settings.base_url} still answered HTTP {e.status} after "
-                f"{self.retries.attempts} attempts"
-            ) from None
-        except httpx.TransportError as e:
-            raise GoogleSheetsError(
-                f"{name}: cannot reach {self.settings.base_url} after "
-                f"{self.retries.attempts} attempts: {type(e).__name__}"
-            ) from None
+        name = f"Google Sheet {sheet_id!r} (gid {gid}) at {self.settings.base_url}"
+        response = send_with_retries(
+            lambda: client.get(
+                f"/spreadsheets/d/{sheet_id}/export", params={"format": "csv", "gid": gid}
+            ),
+            name,
+            self.retries,
+            error=GoogleSheetsError,
+        )
         return self._body(name, response)
 
     def _body(self, name: str, response: httpx.Response) -> bytes:

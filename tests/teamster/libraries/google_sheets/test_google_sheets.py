@@ -2,14 +2,18 @@
 truth, 429/500 bursts are retried through, a changed header fails naming sheet and
 column and keeps the previous table."""
 
-import time
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import duckdb
 import pytest
 from dagster import DagsterInstance, Definitions
 
-from teamster.core.http import Retries
+from support import fast_retries, logged_waits
 from teamster.core.resources import shared_resources
 from teamster.core.settings import SettingsError
 from teamster.libraries.google_sheets.assets import build_google_sheet_assets, sheet_key
@@ -21,10 +25,7 @@ CONFIG = Path(__file__).parents[4] / "src/teamster/code_locations/kipptaf/config
 
 
 def _client(settings, attempts: int = 6) -> GoogleSheets:
-    return GoogleSheets(
-        settings=settings.google_sheets,
-        retries=Retries(attempts=attempts, first_wait=0.05, max_wait=0.2),
-    )
+    return GoogleSheets(settings=settings.google_sheets, retries=fast_retries(attempts))
 
 
 def _defs(settings) -> Definitions:
@@ -78,34 +79,112 @@ def test_every_declared_sheet_loads_typed(sandbox, settings):
 
 
 @pytest.mark.parametrize("status", [429, 500])
-def test_bursts_are_retried_through(sandbox, settings, status):
+def test_bursts_are_retried_through(sandbox, settings, status, caplog):
+    caplog.set_level(logging.INFO, logger="teamster.core.http")
     sandbox.faults.http_burst("sheets", status, 3)
     with _client(settings).connect() as sheets:
         body = sheets.export_csv("1networkgoals", 0)
-    assert body.startswith(b"code_location,school_number,metric,goal")
+    assert body == (sandbox.root / "http" / "sheets" / "1networkgoals.csv").read_bytes()
     assert sandbox.faults.read()["http"]["sheets"]["remaining"] == 0
+    waits = logged_waits(caplog)
+    assert [attempt for attempt, _ in waits] == [1, 2, 3]
+    retries = fast_retries(6)
+    for attempt, wait in waits:  # doubling from the first wait, jitter up to one more
+        low = min(retries.first_wait * 2 ** (attempt - 1), retries.max_wait)
+        assert low <= wait <= min(low + retries.first_wait, retries.max_wait), (attempt, wait)
 
 
 def test_a_burst_longer_than_the_retries_is_a_clear_error(sandbox, settings):
     sandbox.faults.http_burst("sheets", 500, 5)
     try:
         with (
-            pytest.raises(GoogleSheetsError, match="still answered HTTP 500 after 3 attempts"),
+            pytest.raises(GoogleSheetsError) as info,
             _client(settings, 3).connect() as sheets,
         ):
             sheets.export_csv("1networkgoals", 0)
+        remaining = sandbox.faults.read()["http"]["sheets"]["remaining"]
     finally:
         sandbox.faults.http_burst("sheets", 500, 0)
+    assert type(info.value) is GoogleSheetsError
+    assert str(info.value) == (
+        f"Google Sheet '1networkgoals' (gid 0) at {settings.google_sheets.base_url} still "
+        "answered HTTP 500 after 3 attempts"
+    )
+    assert remaining == 2  # exactly three requests of the five-long burst
 
 
-def test_an_unknown_sheet_fails_at_once(sandbox, settings):
-    started = time.monotonic()
-    with (
-        pytest.raises(GoogleSheetsError, match="'1nosuchsheet' .* not found: check sheet_id"),
-        _client(settings).connect() as sheets,
-    ):
+def test_an_unknown_sheet_fails_at_once(sandbox, settings, caplog):
+    caplog.set_level(logging.INFO, logger="teamster.core.http")
+    with pytest.raises(GoogleSheetsError) as info, _client(settings).connect() as sheets:
         sheets.export_csv("1nosuchsheet", 0)
-    assert time.monotonic() - started < 0.5  # 404 is not retried
+    assert type(info.value) is GoogleSheetsError
+    assert str(info.value) == (
+        f"Google Sheet '1nosuchsheet' (gid 0) at {settings.google_sheets.base_url} not "
+        "found: check sheet_id and gid in the config"
+    )
+    assert logged_waits(caplog) == []  # one request: a 404 is not asked again
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_export_is_named_after_the_retries(settings, caplog):
+    caplog.set_level(logging.INFO, logger="teamster.core.http")
+    url = f"http://127.0.0.1:{_closed_port()}"
+    sheets = GoogleSheets(
+        settings=settings.google_sheets.model_copy(update={"base_url": url}),
+        retries=fast_retries(2),
+    )
+    with pytest.raises(GoogleSheetsError) as info, sheets.connect() as client:
+        client.export_csv("1networkgoals", 0)
+    assert type(info.value) is GoogleSheetsError
+    assert str(info.value) == (
+        f"Google Sheet '1networkgoals' (gid 0) at {url}: cannot connect (ConnectError) "
+        "after 2 attempts"
+    )
+    assert [attempt for attempt, _ in logged_waits(caplog)] == [1]
+
+
+class _BadGzip(BaseHTTPRequestHandler):
+    """An export whose body says it is gzip and is not: httpx cannot decode it."""
+
+    def do_GET(self) -> None:
+        body = b"this is not gzip"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv; charset=utf-8")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def bad_gzip() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BadGzip)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_body_that_cannot_be_decoded_is_our_error(settings, bad_gzip):
+    sheets = GoogleSheets(
+        settings=settings.google_sheets.model_copy(update={"base_url": bad_gzip}),
+        retries=fast_retries(2),
+    )
+    with pytest.raises(GoogleSheetsError) as info, sheets.connect() as client:
+        client.export_csv("1networkgoals", 0)
+    assert type(info.value) is GoogleSheetsError
+    assert str(info.value) == (
+        f"Google Sheet '1networkgoals' (gid 0) at {bad_gzip}: the request failed (DecodingError)"
+    )
 
 
 def test_a_changed_header_names_sheet_and_column_and_keeps_the_table(sandbox, settings):

@@ -306,6 +306,7 @@ def test_a_refused_grant_names_the_account_and_never_the_key(google, sandbox, tm
     assert f"Google refused a token to service account {ACCOUNT} ({key_file})" in message
     assert "invalid_grant" in message and "Invalid JWT Signature" in message
     assert google.sheet_requests == []  # no request goes out without a token
+    assert len(google.grants) == 1  # a refused grant is not asked again
     assert not [line for line in _key_lines(key_file) if line in message]
     _scan_logs(caplog, _key_lines(key_file))
 

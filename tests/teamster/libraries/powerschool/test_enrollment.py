@@ -8,8 +8,9 @@ on 127.0.0.1 in this module.
 
 import datetime
 import json
+import logging
+import socket
 import threading
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,7 @@ import httpx
 import pytest
 from dagster import DagsterInstance, build_schedule_context
 
+from support import fast_retries, logged_waits
 from teamster.core.http import Retries
 from teamster.core.locations import load_definitions
 from teamster.libraries.powerschool.enrollment.assets import ACTIONS, ACTIONS_KEY, RECORDS_KEY
@@ -40,10 +42,14 @@ from teamster.libraries.powerschool.enrollment.schema import (
 
 
 def _api(settings, attempts: int = 6) -> EnrollmentAPI:
-    return EnrollmentAPI(
-        settings=settings.enrollment,
-        retries=Retries(attempts=attempts, first_wait=0.05, max_wait=0.2),
-    )
+    return EnrollmentAPI(settings=settings.enrollment, retries=fast_retries(attempts))
+
+
+def _backoff(retries: Retries, attempt: int) -> tuple[float, float]:
+    """The range the wait after failed ``attempt`` must fall in: doubling from the first
+    wait, plus up to one first wait of jitter, never past the longest."""
+    low = retries.first_wait * 2 ** (attempt - 1)
+    return min(low, retries.max_wait), min(low + retries.first_wait, retries.max_wait)
 
 
 def _key(settings) -> str:
@@ -85,41 +91,91 @@ def test_a_page_is_read_by_shape(sandbox, settings):
 
 
 @pytest.mark.parametrize("status", [429, 500])
-def test_bursts_are_retried(sandbox, settings, status):
+def test_bursts_are_retried(sandbox, settings, status, caplog):
+    caplog.set_level(logging.INFO, logger="teamster.core.http")
     sandbox.faults.http_burst("enrollment", status, 3)
     with _api(settings).connect() as api:
-        assert api.published_actions()
+        actions = api.published_actions()
+    assert {str(a["id"]) for a in actions} == set(sandbox.truth()["enrollment_records_by_action"])
     assert sandbox.faults.read()["http"]["enrollment"]["remaining"] == 0
+    waits = logged_waits(caplog)
+    assert [attempt for attempt, _ in waits] == [1, 2, 3]  # three refusals, three retries
+    for attempt, wait in waits:
+        low, high = _backoff(fast_retries(6), attempt)
+        assert low <= wait <= high, (attempt, wait)
 
 
-def test_burst_longer_than_the_retries_fails(sandbox, settings):
+def test_burst_longer_than_the_retries_fails(sandbox, settings, caplog):
+    caplog.set_level(logging.INFO, logger="teamster.core.http")
     sandbox.faults.http_burst("enrollment", 500, 5)
     try:
-        with (
-            pytest.raises(EnrollmentError, match="still answered HTTP 500 after 3 attempts"),
-            _api(settings, 3).connect() as api,
-        ):
+        with pytest.raises(EnrollmentError) as info, _api(settings, 3).connect() as api:
             api.published_actions()
+        remaining = sandbox.faults.read()["http"]["enrollment"]["remaining"]
     finally:
         sandbox.faults.http_burst("enrollment", 500, 0)
+    assert type(info.value) is EnrollmentError
+    assert str(info.value) == (
+        f"Enrollment API /api/v1/publishedactions at {settings.enrollment.base_url} still "
+        "answered HTTP 500 after 3 attempts"
+    )
+    assert remaining == 2  # exactly three requests of the five-long burst
+    assert [attempt for attempt, _ in logged_waits(caplog)] == [1, 2]
 
 
-def test_wrong_key_fails_at_once_and_is_never_shown(sandbox, settings, tmp_path):
+def test_wrong_key_fails_at_once_and_is_never_shown(sandbox, settings, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="teamster.core.http")
     wrong = tmp_path / "key"
     wrong.write_text("not-the-key")
     api = EnrollmentAPI(
         settings=settings.enrollment.model_copy(update={"api_key_file": str(wrong)})
     )
-    started = time.monotonic()
-    with (
-        pytest.raises(EnrollmentAuthError, match="answered 401: the API key was refused") as info,
-        api.connect() as client,
-    ):
+    with pytest.raises(EnrollmentAuthError) as info, api.connect() as client:
         client.published_actions()
-    assert time.monotonic() - started < 0.5  # no retries: the first wait alone is 0.5 s
-    assert str(wrong) in str(info.value)
+    assert type(info.value) is EnrollmentAuthError
+    assert str(info.value) == (
+        f"Enrollment API /api/v1/publishedactions at {settings.enrollment.base_url} answered "
+        f"401: the API key was refused; check the key file {wrong}"
+    )
+    assert logged_waits(caplog) == []  # one request: a refused key is never asked again
     shown = "".join(traceback.format_exception(info.value))
     assert "not-the-key" not in shown and _key(settings) not in shown
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_api_is_named_after_the_retries(settings, caplog):
+    caplog.set_level(logging.INFO, logger="teamster.core.http")
+    url = f"http://127.0.0.1:{_closed_port()}"
+    api = EnrollmentAPI(
+        settings=settings.enrollment.model_copy(update={"base_url": url}), retries=fast_retries(2)
+    )
+    with pytest.raises(EnrollmentError) as info, api.connect() as client:
+        client.published_actions()
+    assert type(info.value) is EnrollmentError
+    assert str(info.value) == (
+        f"Enrollment API /api/v1/publishedactions at {url}: cannot connect (ConnectError) "
+        "after 2 attempts"
+    )
+    assert [attempt for attempt, _ in logged_waits(caplog)] == [1]
+
+
+def test_an_unreadable_key_file_is_named(settings, tmp_path):
+    """A key file that is a folder (a volume mounted at the wrong path) is our error."""
+    api = EnrollmentAPI(
+        settings=settings.enrollment.model_copy(update={"api_key_file": str(tmp_path)})
+    )
+    with pytest.raises(EnrollmentError) as info, api.connect():
+        pass
+    assert type(info.value) is EnrollmentError
+    assert str(info.value) == (
+        f"Enrollment API key file {tmp_path} cannot be read (IsADirectoryError)"
+    )
 
 
 def test_a_missing_key_file_is_named(settings, tmp_path):
@@ -200,6 +256,22 @@ def test_records_that_do_not_add_up_fail(settings, tmp_path, vendor):
 
     with pytest.raises(EnrollmentError, match="page 2 .*record id 1 came twice"):
         _records(settings, vendor(twice), tmp_path)
+
+
+def test_a_record_id_that_is_not_a_value_is_our_error(settings, tmp_path, vendor):
+    """An id the vendor sends as a list or object cannot be checked for repeats: the
+    load fails naming the page, not with Python's own TypeError."""
+
+    def answer(page: int, size: int) -> dict:
+        return {"metadata": {"pageCount": 1, "recordCount": 1}, "records": [{"id": [7]}]}
+
+    with pytest.raises(EnrollmentError) as info:
+        _records(settings, vendor(answer), tmp_path)
+    assert type(info.value) is EnrollmentError
+    assert str(info.value) == (
+        "Enrollment API /api/v1/publishedactions/5/submissionrecords, page 1 (pagesize 2): "
+        "record id [7] is not a whole number"
+    )
 
 
 # --- typed records ---------------------------------------------------------------------------
@@ -291,12 +363,20 @@ def _schedule_requests(defs, instance, when: datetime.datetime) -> set[str]:
     return {r.partition_key for r in _schedule_runs(defs, instance, when)}
 
 
+def _district_morning(sandbox, years_on: int = 0) -> datetime.datetime:
+    """05:00 UTC on the district's date (or some ``years_on`` years later): when the
+    daily schedule ticks, on the sandbox's calendar rather than the machine's."""
+    day = datetime.date.fromisoformat(sandbox.state()["as_of"])
+    day += datetime.timedelta(days=366 * years_on)
+    return datetime.datetime.combine(day, datetime.time(5), tzinfo=datetime.UTC)
+
+
 def test_new_actions_are_listed_not_added_by_the_schedule(sandbox, tmp_path):
     """One writer of action partitions: the listing's load. The schedule asks for the
     listing when an action is new, and adds none itself."""
     defs = load_definitions("kipptaf")
     instance = DagsterInstance.local_temp(str(tmp_path))
-    now = datetime.datetime(2026, 12, 2, 5, tzinfo=datetime.UTC)
+    now = _district_morning(sandbox)
     [listing] = _schedule_runs(defs, instance, now)
     assert (listing.asset_selection, listing.partition_key) == ([ACTIONS_KEY], None)
     assert instance.get_dynamic_partitions(ACTIONS.name) == []
@@ -330,8 +410,8 @@ def test_assets_and_daily_schedule(sandbox, settings, tmp_path):
     keys = instance.get_dynamic_partitions(ACTIONS.name)
     truth = sandbox.truth()
     assert set(keys) == set(truth["enrollment_records_by_action"])
-    now = datetime.datetime(2026, 12, 2, 5, tzinfo=datetime.UTC)
-    later = datetime.datetime(2029, 9, 1, 5, tzinfo=datetime.UTC)  # every form in the past
+    now = _district_morning(sandbox)
+    later = _district_morning(sandbox, years_on=3)  # every form in the past
 
     # the forms are for next year: open, so asked for every day, loaded or not
     assert _schedule_requests(defs, instance, now) == set(keys)

@@ -69,14 +69,25 @@ def _run(defs, instance, requested):
         job.execute_in_process(asset_selection=keys, partition_key=partition, instance=instance)
 
 
+def _fiscal_year(day: str) -> str:
+    """The fiscal-year partition key holding ``day``, by the partitions' own rule."""
+    moment = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(12))
+    partitions = CONFIG.partitions(PROBED["attendance"])
+    assert partitions is not None
+    return partitions.get_partition_key_for_timestamp(moment.timestamp())
+
+
 def test_sensor_loads_exactly_what_advance_changed(sandbox, settings):
     defs = load_definitions(LOCATION)
     instance = DagsterInstance.ephemeral()
+    # the district's school year, and the first fiscal year the config loads
+    this_year = _fiscal_year(sandbox.state()["as_of"])
+    first_year = CONFIG.first_fiscal_year.isoformat()
 
     # first evaluation: nothing was ever loaded, so every probed table and partition
     first = _requested(defs, instance)
-    assert ("students", None) in first and ("attendance", "2026-07-01") in first
-    assert ("storedgrades", "2025-07-01") in first  # history lands in the first partition
+    assert ("students", None) in first and ("attendance", this_year) in first
+    assert ("storedgrades", first_year) in first  # history lands in the first partition
     assert not any(t in ("gen", "calendar_day") for t, _ in first)  # no cursor: nightly
     _run(defs, instance, first)
     assert _requested(defs, instance) == set()
@@ -84,7 +95,8 @@ def test_sensor_loads_exactly_what_advance_changed(sandbox, settings):
     before = sandbox.state()["as_of"]
     truth = sandbox.advance(days=3)
     expected = _expected_changes(sandbox.state(), before, truth["as_of"])
-    assert ("attendance", "2026-07-01") in expected and ("schools", None) not in expected
+    assert _fiscal_year(truth["as_of"]) == this_year  # three school days stay in the year
+    assert ("attendance", this_year) in expected and ("schools", None) not in expected
     assert _requested(defs, instance) == expected
 
     # a run already loading one of them: the next tick leaves that one out ...

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 from dagster import ConfigurableResource
 
-from teamster.core.http import Retries, RetryableStatus, send_with_retries
+from teamster.core.http import Retries, send_with_retries
 from teamster.core.settings import EnrollmentAPISettings
 
 ACTIONS_PATH = "/api/v1/publishedactions"
@@ -89,6 +89,10 @@ class EnrollmentAPI(ConfigurableResource):
             key = path.read_text().strip()
         except FileNotFoundError:
             raise EnrollmentError(f"Enrollment API key file {path} does not exist") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise EnrollmentError(
+                f"Enrollment API key file {path} cannot be read ({type(e).__name__})"
+            ) from None
         if not key:
             raise EnrollmentError(f"Enrollment API key file {path} is empty")
         with httpx.Client(base_url=self.settings.base_url, timeout=60, auth=(key, "")) as client:
@@ -103,22 +107,17 @@ class EnrollmentSession:
     def get(self, path: str, **params: Any) -> Any:
         """One call, retried through 429/5xx bursts; the decoded body."""
         settings = self._api.settings
-        where = f"Enrollment API {path}"
-        try:
-            response = send_with_retries(
-                lambda: self._client.get(path, params=params), where, self._api.retries
-            )
-        except RetryableStatus as e:
-            raise EnrollmentError(
-                f"{where} still answered HTTP {e.status} after {self._api.retries.attempts} "
-                "attempts"
-            ) from None
-        except httpx.HTTPError as e:
-            raise EnrollmentError(f"{where}: {type(e).__name__}: {e}") from None
+        where = f"Enrollment API {path} at {settings.base_url}"
+        response = send_with_retries(
+            lambda: self._client.get(path, params=params),
+            where,
+            self._api.retries,
+            error=EnrollmentError,
+        )
         if response.status_code in (401, 403):
             raise EnrollmentAuthError(
-                f"{where} at {settings.base_url} answered {response.status_code}: the API "
-                f"key was refused; check the key file {settings.api_key_file}"
+                f"{where} answered {response.status_code}: the API key was refused; check "
+                f"the key file {settings.api_key_file}"
             )
         if response.status_code != 200:
             raise EnrollmentError(f"{where} answered {response.status_code}: {_message(response)}")
@@ -153,6 +152,8 @@ class EnrollmentSession:
                 )
             for record in got.records:
                 ident = record.get("id") if isinstance(record, dict) else None
+                if isinstance(ident, list | dict):  # cannot be compared; typing refuses it too
+                    raise EnrollmentError(f"{where}: record id {ident!r} is not a whole number")
                 if ident in seen:
                     raise EnrollmentError(f"{where}: record id {ident!r} came twice")
                 seen.add(ident)
