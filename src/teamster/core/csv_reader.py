@@ -15,7 +15,11 @@ tabs, i-Ready and ADP exports), with one set of rules:
   transfer would otherwise lose or shorten its last row without a word.
 - A value that does not parse, an empty required value or one outside a column's
   allowed values fails the whole file, naming its line and the header as the file
-  spells it; nothing is returned.
+  spells it; nothing is returned. So does a byte that is not UTF-8 (a Windows-1252
+  export), naming the column it is in.
+- Dates and date-times are real ones: no February 30th rolled over into March, no
+  two-digit year read as year 26, no time-zone offset where the column has no zone.
+- ``CSVFile.check_unique`` refuses a key found on two rows, naming both lines.
 
 Columns of Arrow types (``int64``, ``date``, ``decimal(18,2)``...) are converted by
 pyarrow in one pass, which keeps the SIS export's large files fast. Vendor kinds
@@ -28,6 +32,7 @@ are walked in Python otherwise only to place an error on its line.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import decimal
 import io
 import re
@@ -43,7 +48,10 @@ import pyarrow.csv as pacsv
 from teamster.core.arrow_types import INTEGER, arrow_type, type_name
 
 US_DATE = "%m/%d/%Y"
-TIMESTAMP_PARSERS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", pacsv.ISO8601]
+# ISO 8601 only ("2026-11-09 13:00:00", fractions, "T" or a space): pyarrow's strptime
+# formats roll a day past the month's end over ("2026-02-30" became March 2nd) and take
+# a two-digit year as year 26, where its ISO parser refuses both
+TIMESTAMP_PARSERS = [pacsv.ISO8601]
 _BOM = b"\xef\xbb\xbf"
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
@@ -206,6 +214,21 @@ class CSVFile:
             value = column[row].as_py()
             raise self.error(f"{self.where(row, name)}: {value!r} is not {what}")
 
+    def check_unique(self, names: Sequence[str], what: str) -> None:
+        """No two rows share the values of columns ``names`` (rows with an empty one are
+        left out); the first repeat fails the file naming its line and the earlier one.
+        ``what`` says why the key is one, for the person who must fix the file."""
+        later, earlier = _first_repeat(self.table.select(list(names)))
+        if later is None or earlier is None:
+            return
+        shown = ", ".join(
+            value.isoformat() if isinstance(value, dt.date) else repr(value)
+            for value in (self.table.column(n)[later].as_py() for n in names)
+        )
+        raise self.error(
+            f"{self.where(later, *names)}: {shown} is also on line {self.line(earlier)}; {what}"
+        )
+
     def landed(self, schema: pa.Schema, derived: Mapping[str, Sequence[Any]]) -> pa.Table:
         """The declared columns with the ones a caller derives, as ``schema``."""
         columns = {name: self.table.column(name) for name in self.table.column_names}
@@ -262,8 +285,7 @@ def _records(
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = body.count(b"\n", 0, e.start) + 1
-        raise error(f"{display}, line {line}: not UTF-8 text ({e.reason})") from None
+        raise error(_not_utf8(body, e, display)) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for fields in reader:
@@ -271,6 +293,32 @@ def _records(
                 yield reader.line_num, fields
     except csv.Error as e:
         raise error(f"{display}, line {reader.line_num}: unreadable CSV ({e})") from None
+
+
+def _not_utf8(body: bytes, e: UnicodeDecodeError, display: str) -> str:
+    """Where the first byte that is not UTF-8 is: its line and, past the header, the
+    header of its column (a Windows-1252 export shows up as one accented name)."""
+    line = body.count(b"\n", 0, e.start) + 1
+    where = f"{display}, line {line}"
+    problem = f"not UTF-8 text (byte 0x{body[e.start]:02x}; was it exported as Windows-1252?)"
+    # the bad bytes kept as lone surrogates, so the fields can still be told apart
+    text = body.decode("utf-8", errors="surrogateescape")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    try:
+        for fields in reader:
+            if not fields:
+                continue
+            if header is None:
+                header = fields
+            bad = [i for i, f in enumerate(fields) if any("\udc80" <= c <= "\udcff" for c in f)]
+            if bad:
+                if fields is not header and bad[0] < len(header):
+                    where += f", column {header[bad[0]].strip()!r}"
+                break
+    except csv.Error:
+        pass  # the line alone, then
+    return f"{where}: {problem}"
 
 
 def _row_lines(
@@ -345,9 +393,9 @@ def _refuse_truncation(data: bytes, display: str, error: type[CSVFileError]) -> 
         raise error(
             f"{display}, line {line}: the last row has no line ending; the file is truncated"
         )
-    # A quoted value that never closes leaves an odd number of quote characters; only
-    # then is it worth finding, quote by quote, whether one really does.
-    if data.count(b'"') % 2 and (line := _unclosed_quote(data)) is not None:
+    # Quote by quote, whenever there is one: counting them is no shortcut, since a
+    # stray quote in an unquoted value (an inch mark: 5'10") evens the count out.
+    if b'"' in data and (line := _unclosed_quote(data)) is not None:
         raise error(
             f"{display}, line {line}: a quoted value that starts here never ends; the file "
             "is truncated"
@@ -436,8 +484,10 @@ def _first_uncastable(text: pa.ChunkedArray, kind: pa.DataType) -> int | None:
     """The first row whose text does not cast to ``kind``, casting a block at a time and
     one by one only within the block that fails."""
     values = text.combine_chunks()
-    if not pa.types.is_string(kind):
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
         values = pc.utf8_trim_whitespace(values)  # pyarrow's CSV reader trims numbers
+    elif pa.types.is_date(kind):
+        values = pc.utf8_trim_whitespace(values)  # and dates, but not date-times
     block = 4096
     for start in range(0, len(values), block):
         chunk = values.slice(start, block)
@@ -464,8 +514,7 @@ def _convert(
         trimmed = pc.utf8_trim_whitespace(text)
         trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
         if column.format is not None:
-            parsed = pc.strptime(trimmed, format=column.format, unit="us", error_is_null=True)
-            row = _first(pc.and_(pc.is_valid(trimmed), pc.is_null(parsed)))
+            parsed, row = _strptime(trimmed, column.format)
             if row is not None:
                 spelled = column.format
                 for directive, spelling in _SPELLED.items():
@@ -488,6 +537,46 @@ def _convert(
         raw = values[row].as_py()
         return values, (row, column.name, f"{raw!r} is not one of {sorted(column.allowed)}")
     return values, None
+
+
+def _strptime(text: pa.ChunkedArray, spec: str) -> tuple[pa.Array | pa.ChunkedArray, int | None]:
+    """``text`` parsed with ``spec`` by Python's strptime, and the first row that does
+    not parse (or None). Not pyarrow's strptime: it rolls "02/30/2026" over to March 2nd
+    and reads "10/07/26" as year 26. Each distinct value is parsed once, so a large
+    file's few hundred dates cost little."""
+    distinct = pc.unique(text)
+    parsed: list[dt.datetime | None] = []
+    bad: list[str] = []
+    for value in distinct.to_pylist():
+        try:
+            parsed.append(None if value is None else dt.datetime.strptime(value, spec))
+        except ValueError:
+            parsed.append(None)
+            bad.append(value)
+    if bad:
+        return pa.nulls(0, pa.timestamp("us")), _first(pc.is_in(text, value_set=pa.array(bad)))
+    positions = pc.index_in(text, value_set=distinct)
+    return pc.take(pa.array(parsed, pa.timestamp("us")), positions), None
+
+
+def _first_repeat(keys: pa.Table) -> tuple[int | None, int | None]:
+    """(row, earlier row) of the first row whose values in every column of ``keys``
+    repeat an earlier row's, or (None, None). Rows are sorted by key (a stable sort, so
+    equal keys keep file order) and each compared with the one before it."""
+    if keys.num_rows < 2:
+        return None, None
+    order = pc.sort_indices(keys, sort_keys=[(n, "ascending") for n in keys.column_names])
+    ordered = keys.take(order)
+    same = None
+    for name in keys.column_names:
+        column = ordered.column(name).combine_chunks()
+        equal = pc.equal(column.slice(1), column.slice(0, len(column) - 1)).fill_null(False)
+        same = equal if same is None else pc.and_(same, equal)
+    later = pc.filter(order.slice(1), same)
+    if len(later) == 0:
+        return None, None
+    at = pc.index(later, pc.min(later)).as_py()
+    return later[at].as_py(), pc.filter(order.slice(0, len(order) - 1), same)[at].as_py()
 
 
 def _first(mask: pa.ChunkedArray | pa.Array) -> int | None:

@@ -9,8 +9,9 @@ Headers are matched by their slug (``teamster.core.csv_reader.header_slug``). Ac
 location ids may carry characters other than digits (they are dropped, as the vendor's
 consumers do); department, file number and job code are numbers that may be written as
 decimals. Every file is downloaded whole and validated before anything lands: a bad
-value, a payroll group or site the crosswalk (``config/adp.yaml``) does not know, or a
-journal whose debits and credits differ fails the load naming the file, line and column.
+value, a payroll group or site the crosswalk (``config/adp.yaml``) does not know, a
+``LINE_NO`` found twice, a journal with no lines, or one whose debits and credits differ
+fails the load naming the file, line and column.
 
 Each landed workers column is declared with the JSON path it reads (``FIELDS``), so the
 fidelity test can hold every path to the reference. A value of the wrong JSON type, a
@@ -105,6 +106,11 @@ def read_general_ledger(path: Path, gl: GLFile, display: str, config: ADPConfig)
             f"{config.source} (`payroll_groups`)"
         )
     parsed = read_csv(path, COLUMNS, display, header_key=header_slug, error=ADPFileError)
+    if parsed.table.num_rows == 0:
+        # ADP writes a journal for a pay run that paid someone: no lines is a failed
+        # export, and landing it would empty the group's share of the pay date
+        raise ADPFileError(f"{display}, line 1: the journal has no lines, only its header")
+    parsed.check_unique(["line_no"], "a journal numbers each of its lines once (LINE_NO)")
     schools = []
     for row, (location, department) in enumerate(
         zip(parsed.values("location_id"), parsed.values("dept_id"), strict=True)

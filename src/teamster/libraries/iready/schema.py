@@ -9,7 +9,9 @@ name. What the vendor sends as junk is read as it comes and decided
 downstream: Student ID stays text (demo accounts have ids that are no SIS number; staging
 casts it safely); whole numbers it sometimes writes as decimals (``48.0``) are cast like
 BigQuery casts NUMERIC. Everything else must parse, or the file is refused naming line
-and column, and so is a school the region's crosswalk does not know.
+and column, and so is a school the region's crosswalk does not know, and a student's
+diagnostic listed twice for one completion date (the staging model's key). A file with
+a header and no rows is the export before the year's first diagnostic: it lands empty.
 """
 
 from __future__ import annotations
@@ -105,6 +107,10 @@ def read_results(
         set(crosswalk),
         f"a school the i-Ready crosswalk knows ({crosswalk_source}, `schools`); add it "
         "with its PowerSchool school number",
+    )
+    parsed.check_unique(
+        ["student_id", "completion_date"],
+        "i-Ready exports one diagnostic per student and completion date",
     )
     schools = parsed.values("school")
     return parsed.landed(

@@ -8,6 +8,7 @@ and date formats onto them (``Export``).
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -113,13 +114,34 @@ class DropFileError(CSVFileError):
     """A dropped file does not match its table's declaration; names file, line, column."""
 
 
+_TABLE_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]*\.[A-Za-z][A-Za-z0-9_]*")
+
+
+def key(name: str) -> str | None:
+    """The column that identifies a row of table ``name``: PowerSchool gives every row of
+    its tables a ``dcid``; the student extension tables hold one row per student, by
+    ``studentsdcid`` (the staging models test both unique)."""
+    columns = table(name).columns
+    return next((c for c in ("dcid", "studentsdcid") if c in columns), None)
+
+
+def _other_table(headers: list[str], name: str) -> str | None:
+    """The table a header's ``TABLE.FIELD`` names belong to when none is ``name``'s: the
+    file is another table's export under this table's file name."""
+    tables = [h.split(".", 1)[0].lower() for h in headers if _TABLE_FIELD.fullmatch(h)]
+    if not tables or name in tables:
+        return None
+    return max(set(tables), key=tables.count)
+
+
 def read_drop(path: Path, name: str, display_name: str) -> pa.Table:
     """Parse PowerSchool's export of table ``name`` strictly, into the declared columns.
 
     The export's header reads ``TABLE.FIELD``; its fields are mapped to the database
     columns (``tables.yaml``: ``export``), its MM/DD/YYYY dates parsed, and columns the
     district's instance lacks land NULL, so both SIS paths land the same columns and
-    types (a date-time the export writes as a bare date lands at midnight).
+    types (a date-time the export writes as a bare date lands at midnight). A key found
+    twice is refused: loaded, it would count a student (or an enrollment) twice.
     """
     declared = table(name)
     export = declared.export
@@ -135,11 +157,26 @@ def read_drop(path: Path, name: str, display_name: str) -> pa.Table:
         for c in read
     ]
     prefix = f"{name}."
+    headers: list[str] = []
 
     def field_name(header: str) -> str:
+        headers.append(header)
         return header.lower().removeprefix(prefix)
 
-    parsed = read_csv(path, columns, display_name, header_key=field_name, error=DropFileError)
+    try:
+        parsed = read_csv(path, columns, display_name, header_key=field_name, error=DropFileError)
+    except DropFileError:
+        other = _other_table(headers, name)
+        if other is None:
+            raise
+        first = next(h for h in headers if h.lower().startswith(f"{other}."))
+        raise DropFileError(
+            f"{display_name}, line 1: the header's fields are of table {other!r} ({first!r}), "
+            f"not {name!r}; the file holds another table's export"
+        ) from None
+    if (column := key(name)) is not None and column in read:
+        field = export.field(column)
+        parsed.check_unique([field], f"PowerSchool's {name} has one row per {column.upper()}")
     schema = arrow_schema(name)
     landed = {c: parsed.table.column(export.field(c)) for c in read}
     return pa.table(
