@@ -596,8 +596,12 @@ def test_sandbox_messages_are_quoted_as_printed(tmp_path) -> None:
         box.state()
     assert quoted(str(older.value), **{"data-dir": data_dir}) in page
 
-    # `sandbox up` on a data dir whose sandbox runs (this process stands in for it)
-    (box.root / "run.json").write_text(json.dumps({"pid": os.getpid()}))
+    # `sandbox up` on a data dir whose sandbox runs (this process stands in for it, with
+    # the start time that tells a recorded daemon from a later process with its pid)
+    from sandbox.district import process_start
+
+    record = {"pid": os.getpid(), "pid_start": process_start(os.getpid())}
+    (box.root / "run.json").write_text(json.dumps(record))
     up = subprocess.run(
         [str(Path(sys.executable).parent / "teamster"), "sandbox", "up", "--data-dir", data_dir],
         capture_output=True,

@@ -4,8 +4,10 @@ Layout under ``<data-dir>/sandbox/``:
   state.json            seed, scale and the day the district shows (as_of)
   truth.json            ground truth computed by the generator for that day
   known_hosts           pinned host keys of every SSH server
-  secrets/              client key, passwords, DeansList keys (mode 0600)
-  host_keys/            server host keys, kept across restarts
+  secrets/              client key, passwords, DeansList keys (0600, in a 0700 folder,
+                        both so from creation: ``teamster.core.private``)
+  host_keys/            server host keys, kept across restarts (likewise)
+  run.json              the daemon's pid and start time while ``python -m sandbox serve`` runs
   faults.json           fault switches read by the servers (see ``faults``)
   sis/<region>/pgdata_path  where the region's PostgreSQL cluster is: ``pgdata`` beside
                         it, or, under root, a folder of the server user's outside
@@ -21,6 +23,7 @@ import asyncio
 import datetime as dt
 import json
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,7 @@ import asyncssh
 
 from sandbox import faults, generator, http, postgres, sis, ssh, vendors
 from sandbox.files import json_bytes, secret, write_if_changed
+from teamster.core.private import private_dir, write_private
 from teamster.core.regions import AUTOCOMM_REGIONS, REGIONS, SFTP_SIS_REGIONS, SQL_SIS_REGIONS
 from teamster.core.settings.local import (
     HTTP_SYSTEMS,
@@ -50,13 +54,33 @@ def sis_host(region: str) -> str:
 
 
 def _client_key(path: Path) -> asyncssh.SSHKey:
+    """The key teamster logs in to the bastion with, made on first use (0600 from the
+    first byte, in a 0700 folder: never written open and chmod-ed after)."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent, tighten=True)
         key = asyncssh.generate_private_key("ssh-ed25519")
-        key.write_private_key(str(path))
-        path.chmod(0o600)
-        key.write_public_key(str(path) + ".pub")
+        write_private(path, key.export_private_key())
+        write_private(path.with_name(path.name + ".pub"), key.export_public_key())
     return asyncssh.read_private_key(str(path))
+
+
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started, as a stamp no later process with the same pid has
+    (boot id and start tick from /proc; ``ps``'s start time where there is no /proc);
+    None if no such process runs. ``sandbox down`` signals a pid only with its stamp."""
+    proc = Path("/proc")
+    if (proc / "self" / "stat").exists():
+        try:
+            stat = (proc / str(pid) / "stat").read_text()
+            boot = (proc / "sys" / "kernel" / "random" / "boot_id").read_text().strip()
+        except (FileNotFoundError, ProcessLookupError):
+            return None
+        # the command name (field 2) may hold spaces and parentheses: count after it;
+        # field 22 is the start time, in clock ticks since boot
+        fields = stat.rsplit(")", 1)[1].split()
+        return None if fields[0] in ("Z", "X") else f"{boot}:{fields[19]}"
+    ps = subprocess.run(["ps", "-o", "lstart=", "-p", str(pid)], capture_output=True, text=True)
+    return " ".join(ps.stdout.split()) or None
 
 
 class Sandbox:
@@ -133,7 +157,8 @@ class Sandbox:
         if self.running:
             raise RuntimeError("stop the sandbox before generating a new district")
         as_of = as_of or generator.DEFAULT_AS_OF
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root, tighten=True)
+        private_dir(self.secrets_dir, tighten=True)
         for stale in ("sftp", "http", "autocomm"):
             shutil.rmtree(self.root / stale, ignore_errors=True)
         self.faults.clear()
@@ -294,10 +319,7 @@ class Sandbox:
         """The fault: give a server a new host key that known_hosts does not pin."""
         path = self._host_key_path(name)
         key = asyncssh.generate_private_key("ssh-ed25519")
-        tmp = path.with_name(f".{name}.new")
-        key.write_private_key(str(tmp))
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        write_private(path, key.export_private_key())  # 0600 from its first byte
         if self.running:
             deadline = 50
             while self._key_mtimes.get(name) != path.stat().st_mtime and deadline:

@@ -38,8 +38,12 @@ def use_local(data_dir: Path):
     """Point this process at the local environment under ``data_dir``."""
     if os.environ.get("TEAMSTER_ENV", "local") != "local":
         raise typer.BadParameter("the demo and the sandbox run only with TEAMSTER_ENV=local")
-    data_dir = data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    from teamster.core.private import private_dir, tighten_umask
+
+    # the command is an application: all it and its children (the sandbox daemon,
+    # Dagster, dbt, DuckDB) write under the data dir is private (teamster.core.private)
+    tighten_umask()
+    data_dir = private_dir(data_dir.resolve())
     os.environ["TEAMSTER_DATA_DIR"] = str(data_dir)
     from teamster.core.settings import current
 
@@ -72,19 +76,45 @@ def demo(data_dir: Path = DataDir, seed: int = Seed, scale: float = Scale) -> No
 
 
 def _run_info(sandbox) -> dict | None:
-    """The daemon's run.json if its process is alive."""
+    """The daemon's run.json if the process it records is running (see ``_daemon``)."""
+    return _daemon(sandbox)[0]
+
+
+def _daemon(sandbox) -> tuple[dict | None, str]:
+    """The daemon's run.json if the process it names is that daemon; else None, and why.
+
+    A pid alone is not a process: once the daemon is gone (killed, or the machine
+    restarted) its pid may be given to anything. So the record counts only while the
+    process with that pid has the start time the daemon recorded for itself; a record
+    that fails the check is stale, and is removed without signalling anyone."""
     import json
+
+    from sandbox.district import process_start
 
     run = sandbox.root / "run.json"
     if not run.exists():
-        return None
-    info = json.loads(run.read_text())
+        return None, ""
     try:
-        os.kill(info["pid"], 0)
-    except ProcessLookupError:
+        info = json.loads(run.read_text())
+        pid = int(info["pid"])
+    except (ValueError, KeyError, TypeError):
         run.unlink(missing_ok=True)
-        return None
-    return info
+        return None, f"{run} was no sandbox's record (removed); nothing was signalled"
+    recorded = info.get("pid_start")
+    now = process_start(pid)
+    if recorded is not None and now == recorded:
+        return info, ""
+    run.unlink(missing_ok=True)
+    if now is None:
+        why = "no process has that pid now"
+    elif recorded is None:
+        why = "the record has no start time to tell it by (an older teamster wrote it)"
+    else:
+        why = "that pid is now another process"
+    return None, (
+        f"the sandbox recorded in {run} (pid {pid}) is gone: {why}; pid {pid} was not "
+        "signalled and the stale record is removed"
+    )
 
 
 @sandbox_app.command("up")
@@ -156,18 +186,25 @@ def _print_status(sandbox, info: dict) -> None:
 
 @sandbox_app.command("down")
 def sandbox_down(data_dir: Path = DataDir) -> None:
-    """Stop the background sandbox."""
+    """Stop the background sandbox.
+
+    Signals only the process `sandbox/run.json` records, and only while that pid is
+    still the daemon that wrote it (same start time). Exits 0 once no sandbox of the
+    data dir runs (stopped now, not running, or its record stale: the message says
+    which), 1 if the daemon is still running 30 s after the signal."""
 
     sandbox = local_sandbox(use_local(data_dir))
-    info = _run_info(sandbox)
+    info, gone = _daemon(sandbox)
     if info is None:
-        console.print("the sandbox is not running")
+        console.print(gone or "the sandbox is not running")
         return
     os.kill(info["pid"], signal.SIGTERM)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and _run_info(sandbox):
         time.sleep(0.2)
-    console.print("sandbox stopped" if not _run_info(sandbox) else "[red]still running[/]")
+    if _run_info(sandbox):
+        raise typer.Exit(_fail(f"the sandbox (pid {info['pid']}) is still running"))
+    console.print("sandbox stopped")
 
 
 @sandbox_app.command("status")
@@ -268,13 +305,14 @@ def sandbox_prod_check(
     """
     from sandbox.cloud import EmulatorUnavailable, emulators
     from sandbox.prod_run import compare, run_slice
+    from teamster.core.private import private_dir
 
     started = time.monotonic()
     settings = use_local(data_dir)
     sandbox = local_sandbox(settings)
     sandbox.generate(seed=seed, scale=scale)
     log = settings.data_dir / "logs" / "prod-check.log"
-    log.parent.mkdir(exist_ok=True)
+    private_dir(log.parent)
     console.print(f"prod on emulators in {settings.data_dir}; full output in {log}")
     try:
         with sandbox, emulators(settings.data_dir / "cloud") as cloud:
@@ -314,9 +352,11 @@ nux:
 
 def dagster_home(settings) -> Path:
     """The local Dagster instance, shared by the demo and `teamster dev`."""
-    home = settings.data_dir / "dagster"
-    home.mkdir(exist_ok=True)
-    (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    from teamster.core.instance import python_logs_yaml
+    from teamster.core.private import private_dir, write_private
+
+    home = private_dir(settings.data_dir / "dagster")
+    write_private(home / "dagster.yaml", (DAGSTER_YAML + python_logs_yaml()).encode())
     return home
 
 

@@ -26,6 +26,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from teamster.cli import console, dagster_home, local_sandbox, use_local
+from teamster.core.private import private_dir
 
 if TYPE_CHECKING:
     from dagster import AssetKey, DagsterInstance, EventLogEntry
@@ -37,7 +38,7 @@ def run(data_dir: Path, seed: int, scale: float) -> None:
     started = time.monotonic()
     settings = use_local(data_dir)
     log_path = settings.data_dir / "logs" / "demo.log"
-    log_path.parent.mkdir(exist_ok=True)
+    private_dir(log_path.parent)  # the log quotes runs' errors: student data may be in it
     console.print(
         f"[bold]teamster demo[/] in {settings.data_dir} (seed {seed}, scale {scale}); "
         f"full log: {log_path}"

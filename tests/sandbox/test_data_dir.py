@@ -180,3 +180,40 @@ def test_postgres_programs_under_a_private_folder_are_copied_where_nobody_can_ru
         shutil.rmtree(private, ignore_errors=True)
         if found is not None:  # this copy is of a wheel nobody else uses
             shutil.rmtree(found.parents[2], ignore_errors=True)
+
+
+def test_secrets_are_private_from_creation_not_after_a_chmod(tmp_path, monkeypatch):
+    """Keys and passwords are never readable by others, not even for the moment between
+    writing and a chmod: with umask 022 and every chmod turned into a no-op, each secret
+    and its folder still have their owner-only modes, so they came from creation."""
+    from sandbox import district, files, ssh
+    from teamster.core.settings.local import sandbox_ports
+
+    chmods: list[str] = []
+    monkeypatch.setattr(os, "chmod", lambda path, *a, **k: chmods.append(str(path)))
+    monkeypatch.setattr(Path, "chmod", lambda self, *a, **k: chmods.append(str(self)))
+    previous = os.umask(0o022)
+    try:
+        box = district.Sandbox(tmp_path / "data", sandbox_ports(free_port_base()))
+        ssh.host_key(box.root / "host_keys" / "bastion")
+        district._client_key(box.secrets_dir / "ssh_client_key")
+        files.secret(box.secrets_dir / "kippnewark_sis_password")
+        box.change_host_key("bastion")  # the fault's new key: private too
+    finally:
+        os.umask(previous)
+
+    modes = {
+        str(p.relative_to(box.root)): stat.S_IMODE(p.stat().st_mode)
+        for p in _everything_under(box.root)
+        if not p.name.startswith(".")
+    }
+    assert modes == {
+        ".": 0o700,
+        "host_keys": 0o700,
+        "host_keys/bastion": 0o600,
+        "secrets": 0o700,
+        "secrets/ssh_client_key": 0o600,
+        "secrets/ssh_client_key.pub": 0o600,
+        "secrets/kippnewark_sis_password": 0o600,
+    }, chmods
+    assert not [p for p in _everything_under(box.root) if p.name.startswith(".")]

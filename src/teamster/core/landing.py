@@ -3,6 +3,8 @@
 ``<root>/<key path>/[<column>=<value>/]data.parquet`` on a local folder or a GCS bucket
 (``gs://<prefix>-<location>/...``) through the same ``pyarrow.fs`` calls. A file is
 written beside its final name and moved into place, so a reader never sees half of one.
+Locally, folders are created 0700 and files 0600 (``teamster.core.private``): landed
+files hold student records, whatever the process's umask.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -20,6 +23,7 @@ import pyarrow.parquet as pq
 from dagster import AssetKey
 
 from teamster.core.partitions import Partition
+from teamster.core.private import create_private_file, private_dir
 from teamster.core.settings import GCSLandingSettings, LocalLandingSettings
 
 
@@ -62,8 +66,11 @@ class LandingZone:
             return self._write_gcs(final, schema, batches, partition)
         directory = final.rsplit("/", 1)[0]
         fs = pafs.LocalFileSystem()
-        fs.create_dir(directory, recursive=True)
+        private_dir(Path(directory))
         target = f"{directory}/.data.{uuid.uuid4().hex}.parquet.tmp"
+        # made 0600 here: pyarrow then truncates it and keeps the mode (it would
+        # otherwise create the file with the umask's mode)
+        create_private_file(Path(target))
         try:
             rows = _write_parquet(fs.open_output_stream(target), schema, batches)
             fs.move(target, final)

@@ -26,6 +26,7 @@ from packaging.version import Version
 from pydantic import Field
 
 import teamster
+from teamster.core.private import private_umask
 from teamster.core.settings import DuckDBSettings, Settings
 
 DBT_ROOT = Path(os.environ.get("TEAMSTER_DBT_ROOT", Path(teamster.__file__).parents[1] / "dbt"))
@@ -188,9 +189,11 @@ class DbtCli(DbtCliResource):
 
         dagster-dbt (0.29) builds that environment from ``os.environ`` inside this call
         and takes no variables of its own, so ``env`` is in ``os.environ`` only while
-        the call starts dbt (as dagster-dbt's maintainers advise), then restored.
+        the call starts dbt (as dagster-dbt's maintainers advise), then restored. dbt
+        starts with no group or other bits in its umask: it writes the warehouse (student
+        records), whatever process (``dagster dev`` or a run worker) starts it.
         """
-        with environ(self.env):
+        with environ(self.env), private_umask():
             return super().cli(args, **kwargs)
 
     @cached_property
