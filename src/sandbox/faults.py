@@ -3,7 +3,9 @@
   {"drop_after_bytes": {"bastion": N, "sftp": N}, "drops_left": {"sftp": K},
    "http": {"<system>": {"status": 429|500, "remaining": N}}}
 
-Servers read the file when a connection or request starts (cached on its mtime).
+Servers read the file when a connection or request starts. It is not cached: a file's
+mtime moves in coarse steps (a few ms), so two switches flipped in a row could look
+unchanged, and reading a few hundred bytes per connection costs nothing measurable.
 Malformed files and changed host keys are faults applied to the data and keys
 themselves; see ``Sandbox.change_host_key`` and ``corrupt_file``.
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +21,13 @@ from typing import Any
 class Faults:
     def __init__(self, path: Path):
         self.path = path
-        self._lock = threading.Lock()
-        self._cache: tuple[float, dict[str, Any]] | None = None
 
     def read(self) -> dict[str, Any]:
         try:
-            mtime = self.path.stat().st_mtime
+            text = self.path.read_text()
         except FileNotFoundError:
             return {}
-        with self._lock:
-            if self._cache is None or self._cache[0] != mtime:
-                self._cache = (mtime, json.loads(self.path.read_text() or "{}"))
-            return self._cache[1]
+        return json.loads(text or "{}")
 
     def _write(self, value: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +77,6 @@ class Faults:
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
-        self._cache = None
 
 
 def corrupt_file(path: Path, how: str) -> None:

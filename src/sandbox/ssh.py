@@ -3,7 +3,7 @@
 All are asyncssh servers bound to 127.0.0.1 with persistent host keys. The bastion
 allows nothing but ``direct-tcpip`` channels to the database names it knows, and
 pipes each to that cluster's Unix socket. Faults (``faults.json``) can cut a tunnel
-or an SFTP session after a number of bytes.
+(the whole bastion connection) or an SFTP session after a number of bytes.
 """
 
 from __future__ import annotations
@@ -18,17 +18,19 @@ from pathlib import Path
 
 import asyncssh
 
+from teamster.core.private import private_dir, write_private
+
 FaultLookup = Callable[[str], int | None]  # kind ("bastion"/"sftp") -> byte limit or None
 DropReport = Callable[[str], None]  # told of each cut, so a fault can be for N cuts only
 
 
 def host_key(path: Path) -> asyncssh.SSHKey:
-    """Load a host key, creating it on first use so known_hosts stays valid."""
+    """Load a host key, creating it on first use so known_hosts stays valid (0600 from
+    its first byte, in a 0700 folder: a private key never sits open to a later chmod)."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent, tighten=True)
         key = asyncssh.generate_private_key("ssh-ed25519")
-        key.write_private_key(str(path))
-        path.chmod(0o600)
+        write_private(path, key.export_private_key())
     return asyncssh.read_private_key(str(path))
 
 
@@ -37,19 +39,32 @@ def known_hosts_line(port: int, host_key_path: Path) -> str:
     return f"[127.0.0.1]:{port} {public}"
 
 
+class _Tunnel:
+    """What one bastion connection has carried to its client, over all its channels.
+
+    A network that drops cuts the whole SSH connection, whichever channel is busy, so
+    the byte limit counts every channel of the connection together (a database driver
+    may open more than one: ADBC's reads the catalog on one, then queries on another).
+    """
+
+    def __init__(self, conn: asyncssh.SSHServerConnection, limit: int | None):
+        self.conn, self.limit = conn, limit
+        self.sent = 0
+        self.cut = False
+
+
 class _SocketPipe(asyncssh.SSHTCPSession):
-    """One forwarded channel, piped to a Unix socket; optionally cut after N bytes."""
+    """One forwarded channel, piped to a Unix socket; its tunnel may be cut after N bytes."""
 
     def __init__(
         self,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
-        limit: int | None,
+        tunnel: _Tunnel,
         dropped: DropReport,
     ):
-        self._reader, self._writer, self._limit = reader, writer, limit
+        self._reader, self._writer, self._tunnel = reader, writer, tunnel
         self._dropped = dropped
-        self._sent = 0
         self._chan: asyncssh.SSHTCPChannel | None = None
         self._can_write = asyncio.Event()
         self._can_write.set()
@@ -60,15 +75,19 @@ class _SocketPipe(asyncssh.SSHTCPSession):
 
     async def _pump(self) -> None:
         assert self._chan is not None
+        tunnel = self._tunnel
         try:
             while data := await self._reader.read(65536):
                 await self._can_write.wait()
-                if self._limit is not None and self._sent + len(data) > self._limit:
-                    self._chan.write(data[: max(0, self._limit - self._sent)])
-                    self._chan.abort()  # the fault: the connection drops mid-stream
-                    self._dropped("bastion")
+                if tunnel.limit is not None and tunnel.sent + len(data) > tunnel.limit:
+                    self._chan.write(data[: max(0, tunnel.limit - tunnel.sent)])
+                    tunnel.sent = tunnel.limit
+                    if not tunnel.cut:  # the fault: the connection drops mid-stream
+                        tunnel.cut = True
+                        self._dropped("bastion")
+                    tunnel.conn.abort()
                     break
-                self._sent += len(data)
+                tunnel.sent += len(data)
                 self._chan.write(data)
             else:
                 self._chan.write_eof()
@@ -110,6 +129,7 @@ async def start_bastion(
     class Server(asyncssh.SSHServer):
         def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
             self._conn = conn
+            self._tunnel: _Tunnel | None = None
 
         def begin_auth(self, user: str) -> bool:
             if user != username:
@@ -131,9 +151,13 @@ async def start_bastion(
                     asyncssh.OPEN_CONNECT_FAILED, f"no route to {dest_host}:{dest_port}"
                 )
 
+            if self._tunnel is None:  # the limit in force when the first channel opens
+                self._tunnel = _Tunnel(self._conn, faults("bastion"))
+            tunnel = self._tunnel
+
             async def open_pipe() -> _SocketPipe:
                 reader, writer = await asyncio.open_unix_connection(str(socket_path))
-                return _SocketPipe(reader, writer, faults("bastion"), dropped)
+                return _SocketPipe(reader, writer, tunnel, dropped)
 
             return open_pipe()
 
@@ -149,7 +173,7 @@ async def start_bastion(
 
 
 class _SFTP(asyncssh.SFTPServer):
-    """Chrooted SFTP that can record what it receives and drop after N bytes read."""
+    """Chrooted SFTP that can record what it receives and drop after N bytes read or written."""
 
     def __init__(
         self,
@@ -182,6 +206,16 @@ class _SFTP(asyncssh.SFTPServer):
             self._dropped("sftp")
             self._limit = None  # one cut per session, however many reads are in flight
         return data
+
+    def write(self, file_obj: object, offset: int, data: bytes):
+        # an upload counts against the same limit, so a push can be cut mid-file too
+        written = super().write(file_obj, offset, data)
+        self._read += len(data)
+        if self._limit is not None and self._read > self._limit:
+            self.connection.abort()
+            self._dropped("sftp")
+            self._limit = None
+        return written
 
     def close(self, file_obj: object) -> None:
         path = self._writing.pop(id(file_obj), None)
@@ -235,6 +269,7 @@ async def start_sftp(
     class Server(asyncssh.SSHServer):
         def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
             self._conn = conn
+            self._tunnel: _Tunnel | None = None
 
         def begin_auth(self, user: str) -> bool:
             return True

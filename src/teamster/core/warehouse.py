@@ -8,7 +8,10 @@ A load is one transaction (DuckDB), or one truncating load job or one ``MERGE``
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,9 +19,11 @@ import duckdb
 import pyarrow as pa
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from teamster.core.landing import LandedFile
 from teamster.core.partitions import Partition
+from teamster.core.private import private_umask
 from teamster.core.settings import BigQuerySettings, DuckDBSettings
 
 
@@ -38,13 +43,51 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+class WarehouseBusy(RuntimeError):
+    """Another process held the DuckDB file for longer than a load waits."""
+
+
+def _locked(error: BaseException) -> bool:
+    return isinstance(error, duckdb.IOException) and "Could not set lock" in str(error)
+
+
 class DuckDBWarehouse(Warehouse):
     path: str  # the database file
+    # DuckDB lets one process at a time open a file to write (and none to read while it
+    # does): a load that finds it held (another run's load or dbt build, a DuckDB shell)
+    # waits this many seconds for it, then fails naming the holder
+    lock_wait: float = 600.0
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         if not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(self.path, read_only=read_only)
+        retrying = Retrying(
+            stop=stop_after_delay(self.lock_wait),
+            wait=wait_exponential(multiplier=0.1, max=2),
+            retry=retry_if_exception(_locked),
+            reraise=True,
+        )
+        try:
+            return retrying(duckdb.connect, self.path, read_only=read_only)
+        except duckdb.IOException as e:
+            if not _locked(e):
+                raise
+            held = re.search(r"Conflicting lock is held in (.*?)(?:\. See|$)", str(e))
+            raise WarehouseBusy(
+                f"the warehouse {self.path} stayed locked for {self.lock_wait:.0f} s by "
+                f"{held.group(1) if held else 'another process'}: another run's load or dbt "
+                "build, or a DuckDB shell, holds it; close it (or wait for the run) and retry"
+            ) from None
+
+    @contextmanager
+    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to write through, closed after the block; opened and used with no
+        group or other bits in the umask. DuckDB creates the database file (and its
+        folder), and its write-ahead log again after every checkpoint, with the umask's
+        mode and takes none from us; the warehouse holds student records
+        (``teamster.core.private``)."""
+        with private_umask(), self.connect() as con:
+            yield con
 
     def read(self, dataset: str, table: str) -> pa.Table:
         with self.connect(read_only=True) as con:
@@ -56,7 +99,7 @@ class DuckDBWarehouse(Warehouse):
         # The landing folders look like Hive partitions (``subject=ela/``); DuckDB would add
         # (or overwrite!) a column from the folder name unless told not to.
         source = "read_parquet(?, hive_partitioning = false)"
-        with self.connect() as con:
+        with self.writing() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(dataset)}")
