@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_demo import DemoRun
 
 from support import compile_project, free_port_base, make_data_dir
 
@@ -29,10 +30,7 @@ def data_dir() -> Iterator[Path]:
     path = make_data_dir("teamster-test-")
     yield path
     shutil.rmtree(path, ignore_errors=True)
-    if os.geteuid() == 0:  # the SIS clusters lived outside the data dir (docs/sandbox.md)
-        from sandbox import postgres
-
-        postgres.prune_orphans(postgres.cluster_base("nobody"))
+    _prune_sis_clusters()
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +66,42 @@ def sandbox(settings):
     box.generate(seed=TEST_SEED, scale=TEST_SCALE)
     with box:
         yield box
+
+
+def _prune_sis_clusters() -> None:
+    """As root the SIS clusters live outside the data dir (docs/sandbox.md): remove those
+    whose data dir is gone."""
+    if os.geteuid() == 0:
+        from sandbox import postgres
+
+        postgres.prune_orphans(postgres.cluster_base("nobody"))
+
+
+# --- the demo, run once per session as a user runs it ----------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_run() -> Iterator[DemoRun]:
+    """The demo's first run on a fresh data dir (``first``); tests may run it again."""
+    demo = DemoRun(make_data_dir("teamster-demo-"), free_port_base())
+    try:
+        demo.first = demo.run()
+        yield demo
+    finally:
+        for path in [demo.data_dir, *demo.dagster_homes]:
+            shutil.rmtree(path, ignore_errors=True)
+        _prune_sis_clusters()
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The usual default umask (group and others may read), for this process and the
+    commands it starts: what teamster writes must be private even so."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 # --- dbt: prepared manifests and one shared compile -----------------------------------

@@ -108,6 +108,8 @@ def prod_env() -> dict[str, str]:
             env[name] = f"https://{name.lower().replace('_', '-')}.invalid"
         elif name.endswith("_FILE"):
             env[name] = f"/run/secrets/{name.lower()}"
+        elif name in ("TEAMSTER_GCP_PROJECT", "TEAMSTER_GCS_BUCKET_PREFIX"):
+            env[name] = "teamster-standin"  # checked as a project id / bucket name
         else:
             env[name] = f"{name.lower().replace('_', '-')}.invalid"
     return env
@@ -175,3 +177,42 @@ def sis_query(root: Path, bastion_port: int, region: str, sql: str) -> list[tupl
             host="127.0.0.1", port=port, user="psnavigator", dbname="powerschool", password=password
         ) as conn:
             return conn.execute(sql).fetchall()
+
+
+def fast_retries(attempts: int):
+    """An HTTP client's retry policy with waits small enough for a test."""
+    from teamster.core.http import Retries
+
+    return Retries(attempts=attempts, first_wait=0.05, max_wait=0.2)
+
+
+def logged_waits(caplog) -> list[tuple[int, float]]:
+    """(failed attempt, wait before the next) for every retry the HTTP policy logged."""
+    return [
+        (r.retry_attempt, r.retry_wait) for r in caplog.records if r.name == "teamster.core.http"
+    ]
+
+
+def adp_definitions(settings, retries=None, sensors=()):
+    """kipptaf's ADP wiring alone (payroll files and Workforce Now), so a test does not
+    depend on kipptaf's dbt project."""
+    from dagster import Definitions
+
+    from teamster.core.regions import NETWORK
+    from teamster.core.resources import shared_resources
+    from teamster.libraries.adp.assets import build_adp_assets
+    from teamster.libraries.adp.resources import ADPFiles, WorkforceNowAPI
+
+    config = str(REPO / "src" / "teamster" / "code_locations" / NETWORK / "config" / "adp.yaml")
+    api = {"retries": retries} if retries is not None else {}
+    return Definitions(
+        assets=build_adp_assets(NETWORK),
+        sensors=list(sensors),
+        resources={
+            **shared_resources(settings),
+            "adp_sftp": ADPFiles(settings=settings.adp_sftp, config_file=config),
+            "adp_workforce_now": WorkforceNowAPI(
+                settings=settings.adp_workforce_now, config_file=config, **api
+            ),
+        },
+    )

@@ -8,8 +8,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from functools import partial
@@ -28,8 +26,8 @@ from dagster import (
     asset_check,
 )
 from rich.console import Console
+from shared_demo import DemoRun
 
-from support import free_port_base, make_data_dir
 from teamster.core.regions import AUTOCOMM_REGIONS, LOCATIONS, SQL_SIS_REGIONS
 from teamster.demo import _DemoProgress, _failure_text
 
@@ -46,32 +44,10 @@ NOISE = (
 )
 
 
-def _demo_command(data_dir: Path, port_base: int) -> tuple[list[str], dict[str, str]]:
-    teamster = Path(sys.executable).parent / "teamster"
-    env = {
-        **os.environ,
-        "TEAMSTER_SANDBOX_PORT_BASE": str(port_base),
-        # Dagster prints its telemetry banner on a DAGSTER_HOME's first use with
-        # telemetry on: a fresh one shows it unless the demo's instance turns it off
-        "DAGSTER_HOME": tempfile.mkdtemp(prefix="teamster-demo-dagster-home-"),
-        # wide enough that no progress line or summary cell is cut or wrapped
-        "COLUMNS": "200",
-    }
-    env.pop("TEAMSTER_DATA_DIR", None)
-    env.pop("DAGSTER_DISABLE_TELEMETRY", None)
-    args = [str(teamster), "demo", "--data-dir", str(data_dir), "--seed", "7", "--scale", "0.05"]
-    return args, env
-
-
-def _demo(data_dir: Path, port_base: int) -> subprocess.CompletedProcess:
-    args, env = _demo_command(data_dir, port_base)
-    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=900)
-
-
-def _interrupted_demo(data_dir: Path, port_base: int) -> subprocess.CompletedProcess:
+def _interrupted_demo(demo: DemoRun) -> subprocess.CompletedProcess:
     """The demo again on the same data dir, stopped with Ctrl-C (SIGINT to its whole
     process group, as a terminal sends it) while it replaces landed files."""
-    args, env = _demo_command(data_dir, port_base)
+    args, env = demo.command()
     started = time.time()
     process = subprocess.Popen(
         args,
@@ -83,7 +59,7 @@ def _interrupted_demo(data_dir: Path, port_base: int) -> subprocess.CompletedPro
     )
     deadline = time.monotonic() + 600
     while process.poll() is None and time.monotonic() < deadline:
-        if len(_written_since(data_dir / "landing", started)) >= 8:
+        if len(_written_since(demo.data_dir / "landing", started)) >= 8:
             break
         time.sleep(0.1)
     assert process.poll() is None, "the demo ended before it could be interrupted"
@@ -133,6 +109,34 @@ def _nothing_left_behind(data_dir: Path, port_base: int) -> None:
         for schema, name in tables:
             assert "__dbt_tmp" not in name and not name.startswith("__load_"), name
             con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
+
+
+# what a table records of its source's files, not of their rows: the second demo run
+# generates the district again, which writes every vendor file anew (new mtimes)
+SOURCE_STAMPS = {"kipptaf_adp_payroll.general_ledger_files": "modified_at"}
+
+
+def _fingerprints(data_dir: Path) -> dict[str, tuple[int, int]]:
+    """Every warehouse table as (rows, sum of the rows' hashes): equal for equal tables,
+    whatever the rows' order, and a row doubled or changed shows."""
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE'"
+        ).fetchall()
+        found = {}
+        for schema, name in tables:
+            stamp = SOURCE_STAMPS.get(f"{schema}.{name}")
+            rows = (
+                f'(select * exclude ("{stamp}") from "{schema}"."{name}")'
+                if stamp
+                else (f'"{schema}"."{name}"')
+            )
+            found[f"{schema}.{name}"] = con.execute(
+                f"select count(*), sum(hash(t)::hugeint) from {rows} t"
+            ).fetchone()
+        assert set(SOURCE_STAMPS) <= set(found)  # each exception names a real table
+        return found
 
 
 def _counts(data_dir: Path) -> dict[str, int]:
@@ -279,17 +283,19 @@ def _console(out: str, err: str, data_dir: Path, truth: dict) -> None:
     assert str(data_dir / "logs" / "demo.log") in out
 
 
-def test_demo_matches_truth_and_reruns_safely():
-    data_dir = make_data_dir("teamster-demo-")
-    port_base = free_port_base()
-    first = _demo(data_dir, port_base)
+def test_demo_matches_truth_and_reruns_safely(demo_run: DemoRun):
+    data_dir, port_base = demo_run.data_dir, demo_run.port_base
+    first = demo_run.first
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     truth = json.loads((data_dir / "sandbox" / "truth.json").read_text())
     assert _counts(data_dir) == truth["students_by_region"]
     assert "kipptaf" in first.stdout and "done" in first.stdout
+    # the run logs at DEBUG (for the secrets scan); the console shows none of it
+    assert "python_log_level: DEBUG" in (data_dir / "dagster" / "dagster.yaml").read_text()
     _console(first.stdout, first.stderr, data_dir, truth)
 
     network = _network(data_dir)
+    tables = _fingerprints(data_dir)
     assert network["incidents"] == {
         r: v["incidents"] for r, v in truth["deanslist_by_region"].items()
     }  # incidents deleted in DeansList are left out
@@ -327,15 +333,19 @@ def test_demo_matches_truth_and_reruns_safely():
     ]
 
     # Ctrl-C in the middle of a re-run stops everything and loses nothing
-    stopped = _interrupted_demo(data_dir, port_base)
+    stopped = _interrupted_demo(demo_run)
     assert stopped.returncode == 130, stopped.stdout[-3000:] + stopped.stderr[-3000:]
     assert "interrupted" in stopped.stdout and "Traceback" not in stopped.stdout
     _nothing_left_behind(data_dir, port_base)
 
-    second = _demo(data_dir, port_base)
+    second = demo_run.run()
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert _counts(data_dir) == truth["students_by_region"]
     assert _network(data_dir) == network
+    # every asset materialized again (a whole second demo): every table is identical
+    again = _fingerprints(data_dir)
+    assert again.keys() == tables.keys()
+    assert [t for t in tables if again[t] != tables[t]] == []
 
 
 def test_a_failing_step_shows_its_own_error_and_the_log_not_a_traceback(tmp_path):

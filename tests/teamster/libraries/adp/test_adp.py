@@ -30,13 +30,12 @@ from dagster import (
 from sandbox.calendar import pay_dates
 from sandbox.faults import corrupt_file
 from sandbox.generator import World
+from support import adp_definitions
 from teamster.core.http import Retries
-from teamster.core.resources import shared_resources
 from teamster.core.settings import SettingsError
 from teamster.core.ssh import RemoteFile, SSHError
 from teamster.libraries.adp.assets import (
     PAY_DATES,
-    build_adp_assets,
     files_key,
     general_ledger_key,
     workers_key,
@@ -69,17 +68,7 @@ def config() -> ADPConfig:
 
 def _defs(settings, config) -> Definitions:
     """kipptaf's ADP wiring alone, so these tests do not depend on its dbt project."""
-    return Definitions(
-        assets=build_adp_assets(LOCATION),
-        sensors=[build_adp_sensor(LOCATION)],
-        resources={
-            **shared_resources(settings),
-            "adp_sftp": ADPFiles(settings=settings.adp_sftp, config_file=ADP_YAML),
-            "adp_workforce_now": WorkforceNowAPI(
-                settings=settings.adp_workforce_now, config_file=ADP_YAML, retries=FAST
-            ),
-        },
-    )
+    return adp_definitions(settings, retries=FAST, sensors=[build_adp_sensor(LOCATION)])
 
 
 def _payroll_dir(sandbox) -> Path:
