@@ -2,10 +2,12 @@
 
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
 import tempfile
+import unicodedata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -216,3 +218,27 @@ def adp_definitions(settings, retries=None, sensors=()):
             ),
         },
     )
+
+
+def web_id_part(name: str | None) -> str:
+    """A name as PowerSchool web ids hold it, the rule src/dbt/kipptaf/macros/web_id_part.sql
+    implements on each warehouse: decomposed (NFD), lower case, only a-z and 0-9 kept."""
+    return re.sub("[^a-z0-9]", "", unicodedata.normalize("NFD", name or "").lower())
+
+
+def web_id(first_name: str | None, last_name: str | None, student_number: int) -> str:
+    """A student's web id: the first character left of the first name, what is left of
+    the last name, the student number (the parent's is this + '.family')."""
+    return web_id_part(first_name)[:1] + web_id_part(last_name) + str(student_number)
+
+
+def web_id_expression(compiled_sql: str, dialect: str) -> str:
+    """The expression ``rpt_powerschool__autocomm_students`` compiles ``student_web_id``
+    to, in ``dialect``: it reads ``s.first_name``, ``s.last_name`` and
+    ``s.student_number``, so tests can run it on rows of their own."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(compiled_sql, read=dialect)
+    [found] = [a for a in tree.find_all(exp.Alias) if a.alias == "student_web_id"]
+    return found.this.sql(dialect=dialect)

@@ -11,8 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlglot
+from sqlglot import exp
 
-from support import compile_project, make_data_dir
+from support import compile_project, make_data_dir, web_id, web_id_expression
 
 PROJECTS = ["kipptaf", "kippnewark", "kippcamden", "kippmiami", "kipppaterson"]
 
@@ -74,3 +75,45 @@ def test_bigquery_branches_of_the_shared_macros_are_taken(bigquery_manifests):
     assert doubles, "type_double renders BigQuery's float64"
     for sql in newark.values():
         assert "timezone('UTC'" not in sql  # the DuckDB branch
+
+
+def _string(value: str | None) -> str:
+    return "cast(null as string)" if value is None else exp.Literal.string(value).sql("bigquery")
+
+
+def test_web_ids_on_bigquery_are_the_python_rule(bigquery_manifests, cloud):
+    """The GoogleSQL kipptaf compiles for ``student_web_id`` (NFD, lower case, a-z and
+    0-9 kept: macros/web_id_part.sql), run by the emulator on every name in
+    sandbox.names and on names the generator never makes, gives the Python rule's web
+    id. The unit tests check the DuckDB side (tests/dbt/test_unit_tests.py)."""
+    from sandbox import names
+    from teamster.core.google import bigquery_client
+
+    kipptaf = _models(bigquery_manifests["kipptaf"])
+    expression = web_id_expression(
+        kipptaf["model.kipptaf.rpt_powerschool__autocomm_students"], "bigquery"
+    )
+    assert "NORMALIZE(" in expression  # BigQuery's branch of the macro
+    people = [(first, last) for first in names.MESSY_FIRST for last in names.MESSY_LAST]
+    people += [
+        (first, names.PLAIN_LAST[i % len(names.PLAIN_LAST)])
+        for i, first in enumerate(names.PLAIN_FIRST)
+    ]
+    people += [("Rene\u0301e", "O\u2019Hara"), ("\ufb01ona", "\uff2a\uff4f\uff4e\uff45\uff53")]
+    people += [(None, "St. Louis"), ("", "de Jes\u00fas"), ("\u0130lker", "Stra\u00dfe")]
+    people += [(None, None)]
+    rows = ", ".join(
+        f"struct({_string(first)} as first_name, {_string(last)} as last_name, "
+        f"{number} as student_number)"
+        for number, (first, last) in enumerate(people)
+    )
+    client = bigquery_client(cloud.project, "US", cloud.bigquery)
+    query = f"select s.student_number, {expression} as web_id from unnest([{rows}]) as s"
+    got = {number: web for number, web in client.query(query).result()}
+    assert len(got) == len(people)
+    wrong = {
+        number: (first, last, got[number])
+        for number, (first, last) in enumerate(people)
+        if got[number] != web_id(first, last, number)
+    }
+    assert wrong == {}

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from support import web_id
 from teamster.core.locations import load_definitions
 from teamster.core.regions import REGIONS
 
@@ -209,13 +210,18 @@ def test_extracts_carry_web_ids_and_never_passwords(truth, settings):
     assert not [c for c in columns if "password" in c]
     rows = _query(
         settings,
-        "select s.student_web_id, lower(substr(d.first_name, 1, 1) || d.last_name) "
-        "|| cast(d.student_number as varchar), s.parent_web_id "
+        "select s.student_web_id, s.parent_web_id, d.first_name, d.last_name, d.student_number "
         "from kipptaf_extracts.rpt_powerschool__autocomm_students as s "
         "join kipptaf.dim_students as d using (code_location, student_number)",
     )
     assert len(rows) == sum(truth["students_by_region"].values())
-    assert all(web == expected and parent == web + ".family" for web, expected, parent in rows)
+    # the rule in Python (support.web_id), not the model's SQL said again
+    wrong = [
+        (first, last, number, web, parent)
+        for web, parent, first, last, number in rows
+        if web != web_id(first, last, number) or parent != web + ".family"
+    ]
+    assert wrong == []
 
 
 def test_gpa_counts_only_y1_finals(truth, settings):

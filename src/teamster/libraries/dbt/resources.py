@@ -216,6 +216,10 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
         # dbt's default (eager) would run a test naming a model not built yet, and fail;
         # a value set for the process wins
         "DBT_INDIRECT_SELECTION": os.environ.get("DBT_INDIRECT_SELECTION", "buildable"),
+        # dbt unit tests check the models' logic on fixtures, in CI
+        # (tests/dbt/test_unit_tests.py); `dbt build` would otherwise run every unit test
+        # of the models it builds at each materialization, in prod on BigQuery too
+        "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test",
     }
     if isinstance(settings.warehouse, DuckDBSettings):
         env["TEAMSTER_DUCKDB_PATH"] = str(settings.warehouse.path)

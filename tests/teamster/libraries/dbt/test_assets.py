@@ -60,6 +60,7 @@ def test_each_dbt_command_gets_the_profile_variables(
     monkeypatch.delenv("TEAMSTER_DBT_TARGET", raising=False)
     monkeypatch.delenv("TEAMSTER_DUCKDB_PATH", raising=False)
     monkeypatch.delenv("DBT_INDIRECT_SELECTION", raising=False)
+    monkeypatch.delenv("DBT_EXCLUDE_RESOURCE_TYPES", raising=False)
     before = dict(os.environ)
 
     dbt = dbt_resource("kippnewark", settings)
@@ -69,6 +70,7 @@ def test_each_dbt_command_gets_the_profile_variables(
     assert seen["env"]["TEAMSTER_DBT_TARGET"] == "local"
     assert seen["env"]["TEAMSTER_DUCKDB_PATH"] == str(settings.warehouse.path)
     assert seen["env"]["DBT_INDIRECT_SELECTION"] == "buildable"
+    assert seen["env"]["DBT_EXCLUDE_RESOURCE_TYPES"] == "unit_test"
     assert [seen["args"][i] for i in (-2, -1)] == ["--target", "local"]
     assert dict(os.environ) == before
 

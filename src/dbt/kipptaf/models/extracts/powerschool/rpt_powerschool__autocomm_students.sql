@@ -1,20 +1,13 @@
-{#-
-    A login name part from a name column: lower case, without the characters
-    PowerSchool web ids cannot hold (spaces, hyphens, apostrophes, periods). The
-    apostrophe is chr(39): its escaped literal differs between DuckDB and BigQuery.
--#}
-{%- set login_part -%}
-    lower(replace(replace(replace(replace(
-        coalesce(COLUMN, ''), ' ', ''), '-', ''), chr(39), ''), '.', ''))
-{%- endset -%}
-
 -- PowerSchool AutoComm student file: one row per currently enrolled student with
 -- the web ids the student and family portals log in with. Web ids are derived, so
--- the same student always gets the same ones: first initial + last name + student
--- number for the student, and that plus '.family' for the parent account. The
--- student number makes them unique within a region. Passwords are never exported:
--- PowerSchool keeps or resets them itself. Each region's project filters this to
--- itself (`code_location`) and pushes it to its own PowerSchool.
+-- the same student always gets the same ones. Each name is first reduced to a-z and
+-- 0-9 (macros/web_id_part.sql: an accent drops to its base letter, everything else
+-- goes); the student's web id is the first character of the reduced first name + the
+-- reduced last name + the student number, the parent's is that + '.family'. A name
+-- with no Latin letter adds nothing, and the student number keeps every web id unique
+-- within a region. Passwords are never exported: PowerSchool keeps or resets them
+-- itself. Each region's project filters this to itself (`code_location`) and pushes
+-- it to its own PowerSchool.
 with students as (
     select
         e.code_location,
@@ -26,8 +19,8 @@ with students as (
         e.grade_level,
         e.entry_date,
         e.exit_date,
-        substr({{ login_part | replace('COLUMN', 's.first_name') }}, 1, 1)
-        || {{ login_part | replace('COLUMN', 's.last_name') }}
+        substr({{ web_id_part('s.first_name') }}, 1, 1)
+        || {{ web_id_part('s.last_name') }}
         || cast(s.student_number as {{ dbt.type_string() }}) as student_web_id
     from {{ ref('int_powerschool__student_enrollments') }} as e
     inner join {{ ref('int_powerschool__students') }} as s
