@@ -15,7 +15,7 @@ local.
   for theirs.
 
 Each run must pass every unit test, and run exactly the ones the YAML declares: one
-dbt skips (a disabled model, a typo in `model:`) fails here.
+dbt leaves out (disabled, or its model disabled) fails here.
 """
 
 from __future__ import annotations
