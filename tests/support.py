@@ -2,12 +2,10 @@
 
 import os
 import random
-import re
 import socket
 import subprocess
 import sys
 import tempfile
-import unicodedata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -218,18 +216,6 @@ def adp_definitions(settings, retries=None, sensors=()):
             ),
         },
     )
-
-
-def web_id_part(name: str | None) -> str:
-    """A name as PowerSchool web ids hold it, the rule src/dbt/kipptaf/macros/web_id_part.sql
-    implements on each warehouse: decomposed (NFD), lower case, only a-z and 0-9 kept."""
-    return re.sub("[^a-z0-9]", "", unicodedata.normalize("NFD", name or "").lower())
-
-
-def web_id(first_name: str | None, last_name: str | None, student_number: int) -> str:
-    """A student's web id: the first character left of the first name, what is left of
-    the last name, the student number (the parent's is this + '.family')."""
-    return web_id_part(first_name)[:1] + web_id_part(last_name) + str(student_number)
 
 
 def web_id_expression(compiled_sql: str, dialect: str) -> str:

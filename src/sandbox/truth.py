@@ -26,9 +26,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sandbox import vendors
+from sandbox.calendar import school_year_of
 from sandbox.generator import ACTIVE, GRADUATED, GRADUATED_SCHOOL, INACTIVE, TRANSFERRED_OUT
 
 if TYPE_CHECKING:
@@ -73,8 +76,24 @@ def compute(district: District) -> dict[str, Any]:
     return truth
 
 
-def attendance(tables: Tables, as_of: dt.date) -> tuple[dict[str, float], dict[str, float]]:
-    """Per school: ADA (attendance / membership) and the chronically absent share."""
+@dataclass(frozen=True)
+class StudentDay:
+    """One day of one enrollment in PowerSchool's ADA/ADM: the enrollment (a
+    ``students`` or ``reenrollments`` row, ``id`` the student's), the day, the
+    attendance code in force (``record`` is None when nobody recorded one: the year's
+    Present code applies) and the day's membership and attendance values."""
+
+    enrollment: dict[str, Any]
+    date: dt.date
+    code: dict[str, Any]
+    record: dict[str, Any] | None
+    membership: float
+    attendance: float
+
+
+def student_days(tables: Tables, as_of: dt.date) -> Iterator[StudentDay]:
+    """Every day of enrollment through ``as_of``, by PowerSchool's ADA/ADM rules (see
+    the module docstring); records set inactive (enroll_status 1) have none."""
     codes = {c["id"]: c for c in tables["attendance_code"]}
     present = {  # found by its description, as PowerSchool's own ADA views do
         (c["schoolid"], c["yearid"]): c["id"]
@@ -109,9 +128,6 @@ def attendance(tables: Tables, as_of: dt.date) -> tuple[dict[str, float], dict[s
     enrollments = [s for s in tables["students"] if s["id"] in valid] + [
         r | {"id": r["studentid"]} for r in tables["reenrollments"] if r["studentid"] in valid
     ]
-    schools: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])  # membership, attendance
-    chronic: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # students, chronically absent
-    per_student: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for e in enrollments:
         for day, yearid in days_by_school.get(e["schoolid"], []):
             if not e["entrydate"] <= day["date_value"] < e["exitdate"]:
@@ -131,17 +147,63 @@ def attendance(tables: Tables, as_of: dt.date) -> tuple[dict[str, float], dict[s
                 if code["calculate_ada_yn"] == 0
                 else conversion[(e["fteid"], bells[day["bell_schedule_id"]], code_id)]
             )
-            schools[e["schoolid"]][0] += membership
-            schools[e["schoolid"]][1] += attended
-            totals = per_student[(e["schoolid"], e["id"])]
-            totals[0] += membership
-            totals[1] += attended
-    for (school, _), (membership, attended) in per_student.items():
-        if membership > 0:
-            chronic[school][0] += 1
-            chronic[school][1] += (membership - attended) / membership >= CHRONIC_THRESHOLD
-    ada = {str(k): v[1] / v[0] for k, v in schools.items() if v[0] > 0}
-    rate = {str(k): v[1] / v[0] for k, v in chronic.items() if v[0] > 0}
+            yield StudentDay(e, day["date_value"], code, record, membership, attended)
+
+
+def chronically_absent(membership: float, attended: float) -> bool:
+    """Missing 10% or more of the membership (which must be positive)."""
+    return (membership - attended) / membership >= CHRONIC_THRESHOLD
+
+
+def _zeros() -> list[float]:
+    return [0.0, 0.0]
+
+
+@dataclass
+class SchoolYearAttendance:
+    """One school's sums over a school year: membership and attendance days, and per
+    student (by id) their own two sums, for chronic absence."""
+
+    membership: float = 0.0
+    attendance: float = 0.0
+    students: dict[int, list[float]] = field(default_factory=lambda: defaultdict(_zeros))
+
+    @property
+    def with_membership(self) -> int:
+        return sum(m > 0 for m, _ in self.students.values())
+
+    @property
+    def chronically_absent(self) -> int:
+        return sum(m > 0 and chronically_absent(m, a) for m, a in self.students.values())
+
+
+def school_attendance(
+    tables: Tables, as_of: dt.date
+) -> dict[tuple[int, int], SchoolYearAttendance]:
+    """Per (school number, school year's fall year): PowerSchool's ADA/ADM sums."""
+    out: dict[tuple[int, int], SchoolYearAttendance] = defaultdict(SchoolYearAttendance)
+    for day in student_days(tables, as_of):
+        sums = out[(day.enrollment["schoolid"], school_year_of(day.date))]
+        sums.membership += day.membership
+        sums.attendance += day.attendance
+        student = sums.students[day.enrollment["id"]]
+        student[0] += day.membership
+        student[1] += day.attendance
+    return dict(out)
+
+
+def attendance(tables: Tables, as_of: dt.date) -> tuple[dict[str, float], dict[str, float]]:
+    """Per school: ADA (attendance / membership) and the chronically absent share, for
+    the school year ``as_of`` is in."""
+    year = school_year_of(as_of)
+    ada, rate = {}, {}
+    for (school, fall), sums in school_attendance(tables, as_of).items():
+        if fall != year:
+            continue
+        if sums.membership > 0:
+            ada[str(school)] = sums.attendance / sums.membership
+        if sums.with_membership:
+            rate[str(school)] = sums.chronically_absent / sums.with_membership
     return ada, rate
 
 
@@ -153,18 +215,44 @@ def _later(a: dict, b: dict) -> bool:
     return a["dcid"] > b["dcid"]
 
 
+def academic_year(termid: int) -> int:
+    """The fall year of a term id's school year (PowerSchool: yearid is termid // 100,
+    2026-27 is 36); an ended enrollment's negative term id counts as its own."""
+    return abs(termid) // 100 + 1990
+
+
+def y1_finals(tables: Tables) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """Per (fall year, student id): the student's Y1 (final) stored grades that year."""
+    out: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
+    for g in tables["storedgrades"]:
+        if g["storecode"] == "Y1":
+            out[(academic_year(g["termid"]), g["studentid"])].append(g)
+    return dict(out)
+
+
+def counts_toward_gpa(grade: dict[str, Any]) -> bool:
+    """A Y1 final of a course not excluded from GPA."""
+    return grade["storecode"] == "Y1" and grade["excludefromgpa"] == 0
+
+
 def gpa(tables: Tables) -> dict[str, dict[str, float]]:
     """Per school year (fall year) and student number: the mean GPA points of Y1 grades."""
     numbers = {s["id"]: s["student_number"] for s in tables["students"]}
-    points: dict[tuple[int, int], list[float]] = defaultdict(list)
-    for g in tables["storedgrades"]:
-        if g["storecode"] == "Y1" and g["excludefromgpa"] == 0:
-            year = abs(g["termid"]) // 100 + 1990
-            points[(year, numbers[g["studentid"]])].append(g["gpa_points"])
     out: dict[str, dict[str, float]] = defaultdict(dict)
-    for (year, number), values in points.items():
-        out[str(year)][str(number)] = sum(values) / len(values)
+    for (year, student), finals in y1_finals(tables).items():
+        points = [g["gpa_points"] for g in finals if counts_toward_gpa(g)]
+        if points:
+            out[str(year)][str(numbers[student])] = sum(points) / len(points)
     return dict(out)
+
+
+def roster_end(cc: dict[str, Any], student: dict[str, Any]) -> str:
+    """How a course enrollment stands: ``running``; ended by the student leaving school
+    (``left_school``: it ended on their exit date and they have left); or ``dropped``."""
+    if cc["sectionid"] > 0:
+        return "running"
+    left = student["enroll_status"] in LEFT_SCHOOL and cc["dateleft"] == student["exitdate"]
+    return "left_school" if left else "dropped"
 
 
 def course_enrollments(tables: Tables) -> dict[str, int]:
@@ -172,26 +260,45 @@ def course_enrollments(tables: Tables) -> dict[str, int]:
     students = {s["id"]: s for s in tables["students"]}
     counts = {"running": 0, "dropped": 0, "left_school": 0}
     for cc in tables["cc"]:
-        if cc["sectionid"] > 0:
-            counts["running"] += 1
-            continue
-        s = students[cc["studentid"]]
-        left = s["enroll_status"] in LEFT_SCHOOL and cc["dateleft"] == s["exitdate"]
-        counts["left_school" if left else "dropped"] += 1
+        counts[roster_end(cc, students[cc["studentid"]])] += 1
     return counts
+
+
+@dataclass(frozen=True)
+class Flags:
+    """The filters dashboards use, read from where PowerSchool keeps them."""
+
+    lep: bool
+    has_504: bool
+    has_iep: bool
+
+
+def student_flags(tables: Tables) -> dict[int, Flags]:
+    """Per student dcid: limited English proficient (``lep_status`` 1, Y or YES in any
+    case and spacing), a 504 plan (the district's ``c_504_status`` "1" or the state's
+    ``pid_504_tf``), an IEP (any special-education classification but none or N)."""
+    core = {r["studentsdcid"]: r for r in tables["studentcorefields"]}
+    nj = {r["studentsdcid"]: r for r in tables["s_nj_stu_x"]}
+    user = {r["studentsdcid"]: r for r in tables["u_studentsuserfields"]}
+    out = {}
+    for s in tables["students"]:
+        d = s["dcid"]
+        out[d] = Flags(
+            lep=(core[d]["lep_status"] or "").strip().upper() in LEP_VALUES,
+            has_504=user[d]["c_504_status"] == "1" or nj[d]["pid_504_tf"] == 1,
+            has_iep=(nj[d]["specialed_classification"] or "") not in ("", "N"),
+        )
+    return out
 
 
 def flags(tables: Tables) -> dict[str, int]:
     """Enrolled students flagged as English learners, with a 504 plan, with an IEP."""
-    core = {r["studentsdcid"]: r for r in tables["studentcorefields"]}
-    nj = {r["studentsdcid"]: r for r in tables["s_nj_stu_x"]}
-    user = {r["studentsdcid"]: r for r in tables["u_studentsuserfields"]}
+    every = student_flags(tables)
     counts = {"lep": 0, "504": 0, "iep": 0}
     for s in tables["students"]:
-        if s["enroll_status"] != ACTIVE:
-            continue
-        lep = (core[s["dcid"]]["lep_status"] or "").strip().upper()
-        counts["lep"] += lep in LEP_VALUES
-        counts["504"] += user[s["dcid"]]["c_504_status"] == "1" or nj[s["dcid"]]["pid_504_tf"] == 1
-        counts["iep"] += (nj[s["dcid"]]["specialed_classification"] or "") not in ("", "N")
+        if s["enroll_status"] == ACTIVE:
+            f = every[s["dcid"]]
+            counts["lep"] += f.lep
+            counts["504"] += f.has_504
+            counts["iep"] += f.has_iep
     return counts

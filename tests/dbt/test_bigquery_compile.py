@@ -13,7 +13,8 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from support import compile_project, make_data_dir, web_id, web_id_expression
+from sandbox.expected.powerschool import student_web_id as web_id
+from support import compile_project, make_data_dir, web_id_expression
 
 PROJECTS = ["kipptaf", "kippnewark", "kippcamden", "kippmiami", "kipppaterson"]
 

@@ -33,7 +33,9 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from support import make_data_dir, web_id, web_id_expression, web_id_part
+from sandbox.expected.powerschool import name_part as web_id_part
+from sandbox.expected.powerschool import student_web_id as web_id
+from support import make_data_dir, web_id_expression
 from teamster.libraries.dbt.resources import (
     PROFILES_DIR,
     _local_packages,

@@ -17,7 +17,8 @@ with stored as (
         g.grade_level,
         g.course_number,
         g.course_name,
-        cast(null as {{ dbt.type_bigint() }}) as section_id,
+        -- the section the grade was stored from; 0 (none) on a grade from history
+        nullif(g.section_id, 0) as section_id,
         g.grade,
         g.percent,
         g.gpa_points,
