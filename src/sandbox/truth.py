@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sandbox import vendors
 from sandbox.generator import ACTIVE, GRADUATED, GRADUATED_SCHOOL, INACTIVE, TRANSFERRED_OUT
@@ -73,8 +74,20 @@ def compute(district: District) -> dict[str, Any]:
     return truth
 
 
-def attendance(tables: Tables, as_of: dt.date) -> tuple[dict[str, float], dict[str, float]]:
-    """Per school: ADA (attendance / membership) and the chronically absent share."""
+class MemberDay(NamedTuple):
+    """One day a student is enrolled at a school and on their track, with its values."""
+
+    school: int
+    student: int
+    date: dt.date
+    code: dict[str, Any]  # the day's attendance code (the year's Present code if none)
+    membership: float
+    attended: float
+
+
+def member_days(tables: Tables, as_of: dt.date) -> Iterator[MemberDay]:
+    """Every in-session day through ``as_of`` of every valid enrollment, on track, with
+    PowerSchool's membership and attendance values for it (the module's definition)."""
     codes = {c["id"]: c for c in tables["attendance_code"]}
     present = {  # found by its description, as PowerSchool's own ADA views do
         (c["schoolid"], c["yearid"]): c["id"]
@@ -109,9 +122,6 @@ def attendance(tables: Tables, as_of: dt.date) -> tuple[dict[str, float], dict[s
     enrollments = [s for s in tables["students"] if s["id"] in valid] + [
         r | {"id": r["studentid"]} for r in tables["reenrollments"] if r["studentid"] in valid
     ]
-    schools: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])  # membership, attendance
-    chronic: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # students, chronically absent
-    per_student: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for e in enrollments:
         for day, yearid in days_by_school.get(e["schoolid"], []):
             if not e["entrydate"] <= day["date_value"] < e["exitdate"]:
@@ -131,11 +141,20 @@ def attendance(tables: Tables, as_of: dt.date) -> tuple[dict[str, float], dict[s
                 if code["calculate_ada_yn"] == 0
                 else conversion[(e["fteid"], bells[day["bell_schedule_id"]], code_id)]
             )
-            schools[e["schoolid"]][0] += membership
-            schools[e["schoolid"]][1] += attended
-            totals = per_student[(e["schoolid"], e["id"])]
-            totals[0] += membership
-            totals[1] += attended
+            yield MemberDay(e["schoolid"], e["id"], day["date_value"], code, membership, attended)
+
+
+def attendance(tables: Tables, as_of: dt.date) -> tuple[dict[str, float], dict[str, float]]:
+    """Per school: ADA (attendance / membership) and the chronically absent share."""
+    schools: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])  # membership, attendance
+    chronic: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # students, chronically absent
+    per_student: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for day in member_days(tables, as_of):
+        schools[day.school][0] += day.membership
+        schools[day.school][1] += day.attended
+        totals = per_student[(day.school, day.student)]
+        totals[0] += day.membership
+        totals[1] += day.attended
     for (school, _), (membership, attended) in per_student.items():
         if membership > 0:
             chronic[school][0] += 1
