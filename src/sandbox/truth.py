@@ -150,6 +150,12 @@ def student_days(tables: Tables, as_of: dt.date) -> Iterator[StudentDay]:
             yield StudentDay(e, day["date_value"], code, record, membership, attended)
 
 
+def is_tardy(code: dict[str, Any]) -> bool:
+    """A late arrival: a code that counts as present and that PowerSchool describes as a
+    tardy (excused or not)."""
+    return code["presence_status_cd"] == "Present" and code["description"].startswith("Tardy")
+
+
 def chronically_absent(membership: float, attended: float) -> bool:
     """Missing 10% or more of the membership (which must be positive)."""
     return (membership - attended) / membership >= CHRONIC_THRESHOLD

@@ -770,6 +770,8 @@ def drift(repo: Path) -> list[str]:
     kipptaf = yaml.safe_load((paths.kipptaf_dbt / "dbt_project.yml").read_text())
     if kipptaf["vars"]["regions"] != list(regions):
         found.append(f"kipptaf's vars.regions is {kipptaf['vars']['regions']}")
+    if kipptaf["vars"].get("local_timezone") != registry.network.timezone:
+        found.append(f"kipptaf's vars.local_timezone is {kipptaf['vars'].get('local_timezone')}")
     for integration in INTEGRATIONS:
         sources = yaml.safe_load(paths.sources(integration).read_text())["sources"]
         names = [s["name"] for s in sources]

@@ -76,6 +76,10 @@ def test_bigquery_branches_of_the_shared_macros_are_taken(bigquery_manifests):
     assert doubles, "type_double renders BigQuery's float64"
     for sql in newark.values():
         assert "timezone('UTC'" not in sql  # the DuckDB branch
+    kipptaf = _models(bigquery_manifests["kipptaf"])
+    enrollment = kipptaf["model.kipptaf.rpt_tableau__enrollment"]
+    # local_date: a UTC timestamp's day on the network's clock, BigQuery's way
+    assert "date(r.submitted_at, 'America/New_York')" in enrollment
 
 
 def _string(value: str | None) -> str:

@@ -45,3 +45,12 @@ def district_of(sandbox_root: Path) -> District:
     state = json.loads((sandbox_root / "state.json").read_text())
     world = generator.World(state["seed"], state["scale"], state["start_year"])
     return world.view(dt.date.fromisoformat(state["as_of"]))
+
+
+def all_tables(district: District) -> list[Expected]:
+    """Every relation with an expectation: the PowerSchool marts, the student filters
+    and AutoComm extracts (``powerschool``), the network marts and Tableau extracts
+    (``network``)."""
+    from sandbox.expected import network, powerschool
+
+    return [*powerschool.tables(district), *network.tables(district)]

@@ -339,10 +339,6 @@ def fct_enrollments(regions: list[_Region]) -> Expected:
     )
 
 
-def _is_tardy(code: dict[str, Any]) -> bool:
-    return code["description"].startswith("Tardy")
-
-
 def fct_daily_attendance(regions: list[_Region]) -> Expected:
     rows = []
     for r in regions:
@@ -366,7 +362,7 @@ def fct_daily_attendance(regions: list[_Region]) -> Expected:
                     code["presence_status_cd"] if recorded else None,
                     code["presence_status_cd"] == "Present",
                     code["presence_status_cd"] == "Absent",
-                    _is_tardy(code),
+                    truth.is_tardy(code),
                 )
             )
     return Expected(

@@ -17,9 +17,14 @@ select
     i.location,
     i.created_at,
     i.updated_at,
+    -- whole days (24 hours each) from entry to closing: the times are UTC, so counting
+    -- midnights between them would add a day to an incident closed in the evening
     case
         when i.is_resolved
-            then {{ dbt.datediff('i.created_at', 'i.closed_at', 'day') }}
+            then cast(
+                floor({{ dbt.datediff('i.created_at', 'i.closed_at', 'second') }} / 86400)
+                as {{ dbt.type_bigint() }}
+            )
     end as days_to_resolve
 from {{ ref('int_deanslist__incidents') }} as i
 left join {{ ref('dim_schools') }} as sch

@@ -11,6 +11,9 @@ with daily as (
         count(case when is_absent then 1 end) as students_absent,
         count(case when is_tardy then 1 end) as students_tardy
     from {{ ref('fct_daily_attendance') }}
+    -- a day whose code is Not in Membership is a day of enrollment but no one's
+    -- membership: counting it would make the student absent
+    where membership_value > 0
     group by code_location, school_number, calendar_date
 )
 

@@ -42,9 +42,18 @@ per_school as (
         c.code_location,
         c.school_number,
         count(case when r.is_submitted then 1 end) as submissions,
-        count(distinct case when r.is_submitted then r.student_number end)
-            as students_submitted,
-        max(case when r.is_submitted then cast(r.submitted_at as date) end)
+        -- a record with no SIS number (a new applicant) is one student of its own
+        count(
+            distinct case
+                when r.is_submitted
+                    then coalesce(
+                        cast(r.student_number as {{ dbt.type_string() }}),
+                        'record ' || cast(r.record_id as {{ dbt.type_string() }})
+                    )
+            end
+        ) as students_submitted,
+        -- the day on the schools' clock: the API's times are UTC
+        max(case when r.is_submitted then {{ local_date('r.submitted_at') }} end)
             as last_submitted_date
     from {{ ref('stg_powerschool_enrollment__submission_records') }} as r
     left join current_students as c
