@@ -20,7 +20,7 @@ def _sheets(world: World, district: District) -> None:
     goals, leaders = [], []
     for name, region in world.regions.items():
         rng = random.Random(f"{world.seed}:{name}:sheets")
-        for s in region.schools:
+        for s in world.real_schools(region):  # not PowerSchool's Graduated Students
             for metric, goal in (
                 ("ada", 0.94),
                 ("chronic_absence", 0.15),
