@@ -17,9 +17,15 @@ the rows the sandbox serves (never over anything teamster loads):
 - GPA is the mean of the GPA points of a student's Y1 (final) stored grades in a
   school year, leaving out grades marked ``excludefromgpa``; quarter grades carry no
   points.
-- A course enrollment with a negative section id was ended: by the student leaving
-  school when it ended on the student's exit date and the student has left
-  (transferred out or graduated), by a schedule change (a drop) otherwise.
+- A course enrollment with a negative section id was ended: with the student's
+  enrollment at the school when it ended on that enrollment's exit date (the student
+  record's, once the student has left: transferred out or graduated; or an earlier
+  enrollment of the year at that school, kept in ``reenrollments``: a withdrawal
+  followed by a return, a transfer to another school, a grade change); by a schedule
+  change (a drop) otherwise.
+- A student is counted where each enrollment was: a student who changed school has
+  membership, attendance and a chronic-absence verdict at both schools, each over
+  the days enrolled there.
 """
 
 from __future__ import annotations
@@ -168,15 +174,21 @@ def gpa(tables: Tables) -> dict[str, dict[str, float]]:
 
 
 def course_enrollments(tables: Tables) -> dict[str, int]:
-    """Course enrollments that run, were dropped, or ended when the student left."""
+    """Course enrollments that run, were dropped, or ended with the student's
+    enrollment at the school (the student left it, or left it for another)."""
     students = {s["id"]: s for s in tables["students"]}
+    ended = {(r["studentid"], r["schoolid"], r["exitdate"]) for r in tables["reenrollments"]}
     counts = {"running": 0, "dropped": 0, "left_school": 0}
     for cc in tables["cc"]:
         if cc["sectionid"] > 0:
             counts["running"] += 1
             continue
         s = students[cc["studentid"]]
-        left = s["enroll_status"] in LEFT_SCHOOL and cc["dateleft"] == s["exitdate"]
+        left = (s["enroll_status"] in LEFT_SCHOOL and cc["dateleft"] == s["exitdate"]) or (
+            cc["studentid"],
+            cc["schoolid"],
+            cc["dateleft"],
+        ) in ended
         counts["left_school" if left else "dropped"] += 1
     return counts
 

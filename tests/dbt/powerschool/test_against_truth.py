@@ -10,6 +10,8 @@ exactly what the generator says, and still after `advance` moves the district on
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -209,13 +211,45 @@ def test_extracts_carry_web_ids_and_never_passwords(truth, settings):
     assert not [c for c in columns if "password" in c]
     rows = _query(
         settings,
-        "select s.student_web_id, lower(substr(d.first_name, 1, 1) || d.last_name) "
-        "|| cast(d.student_number as varchar), s.parent_web_id "
+        "select s.code_location, s.student_web_id, s.parent_web_id, d.student_number "
         "from kipptaf_extracts.rpt_powerschool__autocomm_students as s "
         "join kipptaf.dim_students as d using (code_location, student_number)",
     )
     assert len(rows) == sum(truth["students_by_region"].values())
-    assert all(web == expected and parent == web + ".family" for web, expected, parent in rows)
+    assert all(
+        web.endswith(str(number)) and parent == web + ".family" for _, web, parent, number in rows
+    )
+    # one login per student: twins who share a name still get their own
+    assert len({(region, web) for region, web, _, _ in rows}) == len(rows)
+
+
+def _web_id_part(name: str) -> str:
+    """A name as a web id holds it: decomposed (accents become marks), lower case, and
+    only a-z and 0-9 kept."""
+    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFD", name).lower())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="names with accents or other scripts: the web-id rule (NFD, a-z0-9) is owned "
+    "and changed elsewhere (#15); remove this mark when it lands",
+)
+def test_web_ids_are_folded_names(truth, settings):
+    """First initial and last name folded to a-z0-9, then the student number, whatever
+    the name holds (spaces, apostrophes, accents, other scripts)."""
+    rows = _query(
+        settings,
+        "select s.student_web_id, d.first_name, d.last_name, d.student_number "
+        "from kipptaf_extracts.rpt_powerschool__autocomm_students as s "
+        "join kipptaf.dim_students as d using (code_location, student_number)",
+    )
+    assert rows
+    wrong = [
+        (web, first, last)
+        for web, first, last, number in rows
+        if web != _web_id_part(first)[:1] + _web_id_part(last) + str(number)
+    ]
+    assert not wrong, wrong[:5]
 
 
 def test_gpa_counts_only_y1_finals(truth, settings):
