@@ -19,6 +19,7 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from sandbox.expected import district_of
 from teamster.core.locations import load_definitions
 from teamster.core.regions import REGIONS
 
@@ -250,6 +251,48 @@ def test_web_ids_are_folded_names(truth, settings):
         if web != _web_id_part(first)[:1] + _web_id_part(last) + str(number)
     ]
     assert not wrong, wrong[:5]
+
+
+def test_names_and_birth_dates_land_as_powerschool_holds_them(truth, sandbox, settings):
+    """Names with spaces, apostrophes, accents and other scripts, through both SIS paths
+    (SQL and Paterson's SFTP export) and dbt, unchanged; twins who share a name and a
+    birth date stay two students."""
+    district = district_of(sandbox.root)
+    assert district.as_of.isoformat() == truth["as_of"]
+    for region, tables in district.sis.items():
+        served = sorted(
+            (s["id"], s["first_name"], s["last_name"], s["dob"]) for s in tables["students"]
+        )
+        assert (
+            _query(
+                settings,
+                f"select id, first_name, last_name, dob from {region}_powerschool.students "
+                "order by 1",
+            )
+            == served
+        ), region
+        staff = sorted((u["dcid"], u["first_name"], u["last_name"]) for u in tables["users"])
+        assert (
+            _query(
+                settings,
+                f"select dcid, first_name, last_name from {region}_powerschool.users order by 1",
+            )
+            == staff
+        ), region
+        enrolled = sorted(
+            (s["student_number"], s["first_name"], s["last_name"], s["dob"])
+            for s in tables["students"]
+            if s["enroll_status"] == 0
+        )
+        assert (
+            _query(
+                settings,
+                "select student_number, first_name, last_name, date_of_birth "
+                f"from kipptaf.dim_students where code_location = '{region}' order by 1",
+            )
+            == enrolled
+        ), region
+        assert any(not first.isascii() or not last.isascii() for _, first, last, _ in enrolled)
 
 
 def test_gpa_counts_only_y1_finals(truth, settings):
