@@ -43,7 +43,7 @@ from teamster.core.settings.local import (
 
 # What a data dir's district was made by: raised whenever the systems' shapes change,
 # so an old district is regenerated rather than half updated.
-FORMAT = 2
+FORMAT = 3  # 3: the untidy district (stints, twins, deleted absences, ...)
 SIS_PORT = 5432
 SFTP_EXPORT_DIR = "exports"
 

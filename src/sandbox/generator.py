@@ -6,6 +6,14 @@ have happened, each in its state on that day and stamped the way PowerSchool sta
 it (``sandbox.sis``). Advancing the sandbox is a later view of the same world, so
 modified rows and new rows appear exactly as they would in a live SIS. The ground
 truth is computed from the view's rows, never from anything teamster writes.
+
+The year is as untidy as a real district's: names in every script and shape
+(``sandbox.names``), students who withdraw and come back, change schools inside a
+region, move to another region (a new record there), change grade mid-year, twins who
+share a name and a birthday, planned sections nobody was scheduled into, days a school
+took no attendance, absences deleted as entered by mistake, and stored grades changed
+after their term. Each student's enrollments of the year are ``stints``: PowerSchool
+keeps the latest on ``students`` and moves the earlier ones to ``reenrollments``.
 """
 
 from __future__ import annotations
@@ -16,7 +24,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox import names
 from sandbox.calendar import SchoolYear, school_year, school_year_of
+from sandbox.stints import leave, stint, stint_end
 from sandbox.vendors.adp import payroll_group
 from teamster.core.regions import REGISTRY
 from teamster.core.regions import Region as RegionPlan
@@ -30,18 +40,19 @@ STUDENTS_PER_SECTION = 25
 STUDENTS_PER_TEACHER = 12
 DEFAULT_AS_OF = dt.date(2026, 11, 30)
 
-FIRST_NAMES = (
-    "Aaliyah Amir Ana Andre Angel Ariana Ava Brandon Brianna Camila Carlos Chloe Daniel Darius "
-    "David Destiny Diego Elijah Emily Emmanuel Gabriel Genesis Isabella Isaiah Jada Jalen Jasmine "
-    "Jayden Jordan Jose Josiah Kayla Kevin Layla Leah Luis Malik Maria Mariah Mateo Maya Michael "
-    "Nevaeh Nia Olivia Samuel Sofia Tiana Xavier Zion"
-).split()
-LAST_NAMES = (
-    "Allen Alvarez Bailey Brown Castillo Cruz Davis Diaz Edwards Flores Garcia Gomez Green Harris "
-    "Hernandez Jackson Johnson Jones King Lopez Martinez Mendoza Miller Mitchell Moore Morales "
-    "Nguyen Ortiz Perez Ramirez Reyes Rivera Robinson Rodriguez Sanchez Smith Taylor Thomas "
-    "Thompson Torres Walker Washington White Williams Wilson Young"
-).split()
+# How often each untidy case happens, as a share of a region's students (or sections,
+# absences, grades); each is drawn at least once per region where it can happen, so
+# even a small district has every case. The shares are a real network's order of
+# magnitude: a few percent of students change enrollment mid-year.
+REENROL_SHARE = 0.015  # withdraw, then come back weeks later
+TRANSFER_SHARE = 0.015  # move to another school of the region offering their grade
+GRADE_CHANGE_SHARE = 0.006  # promoted or retained mid-year, at the same school
+MOVE_SHARE = 0.01  # leave for another region: a new record there
+TWIN_SHARE = 0.006  # pairs of students with one name and one birth date
+EMPTY_SECTION_SHARE = 0.03  # planned sections with nobody scheduled in
+NO_ATTENDANCE_SHARE = 0.5  # schools with a day nobody took attendance
+DELETED_ABSENCE_SHARE = 0.01  # absences a clerk deletes days later (entered by mistake)
+LATE_GRADE_CHANGE_SHARE = 0.01  # stored grades changed after the term ended
 
 # PowerSchool's enroll_status codes. 1 marks a record entered by mistake and set
 # inactive: PowerSchool's own ADA/ADM leaves it out.
@@ -105,6 +116,36 @@ def _at(day: dt.date, hour: int = 6) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour))
 
 
+def final_percent(quarters: list[float]) -> float:
+    """A course's final (Y1) percent: the mean of its quarters'."""
+    return round(sum(quarters) / len(quarters), 1)
+
+
+def _regraded(percent: float, rng: random.Random) -> float:
+    """A changed grade: one letter up (a made-up assignment, summer school), or an A
+    corrected down to a B."""
+    if percent >= 90:
+        return round(rng.uniform(85.0, 89.9), 1)
+    target = next(cut for cut in (65.0, 70.0, 80.0, 90.0) if cut > percent)
+    return round(rng.uniform(target, target + 4.9), 1)
+
+
+def _open(student: dict) -> None:
+    """A student's first enrollment of the year, from the drawn school, grade, dates."""
+    first = stint(
+        student["schoolid"],
+        student["grade_level"],
+        student["entrydate"],
+        student["exitdate"],
+        student["created"],
+        track=student["track"],
+        entrycode="R1" if student["returning"] else "E1",
+    )
+    if student["withdrawn"] is not None:
+        leave(first, student["withdrawn"], "T1")
+    student["stints"] = [first]
+
+
 @dataclass
 class Region:
     """One region's whole year: entities with the dates their states change."""
@@ -124,6 +165,8 @@ class Region:
     prior_grades: list[dict] = field(default_factory=list)
     logs: list[dict] = field(default_factory=list)
     track_days_off: set[dt.date] = field(default_factory=set)  # track B's days off
+    # (school number, day): in session, but nobody took attendance
+    no_attendance: set[tuple[int, dt.date]] = field(default_factory=set)
 
     def attending(self) -> list[dict]:
         """Students who attend a school of the region this year (at some point): what
@@ -146,9 +189,16 @@ class World:
         self.prior_years = [school_year(self.year.start_year - k) for k in (1, 2)]
         self.school_days = self.year.school_days()
         self.quarters = self.year.quarters()
+        # students first in every region, then the moves between regions (a new record
+        # in the region a student moves to), then each region's year around its students
+        rngs = {plan.name: random.Random(f"{seed}:{plan.name}") for plan in REGISTRY.regions}
         self.regions = {
-            plan.name: self._region(plan.name, i, plan) for i, plan in enumerate(REGISTRY.regions)
+            plan.name: self._enrollment(plan.name, i, plan, rngs[plan.name])
+            for i, plan in enumerate(REGISTRY.regions)
         }
+        self._moves_between_regions(random.Random(f"{seed}:moves"))
+        for name, region in self.regions.items():
+            self._year(region, rngs[name])
 
     @property
     def semesters(self) -> list[tuple[str, dt.date, dt.date]]:
@@ -158,8 +208,8 @@ class World:
 
     # --- drawing the year -------------------------------------------------------------
 
-    def _region(self, name: str, index: int, plan: RegionPlan) -> Region:
-        rng = random.Random(f"{self.seed}:{name}")
+    def _enrollment(self, name: str, index: int, plan: RegionPlan, rng: random.Random) -> Region:
+        """A region's schools and students with every enrollment of their year."""
         region = Region(name, index, plan, self.year)
         for i, school in enumerate(plan.schools):
             edited = rng.random() < 0.5  # the others were last written before the stamp
@@ -199,14 +249,19 @@ class World:
             spring = [d for d in self.school_days if d.month in (3, 4, 5)]
             region.track_days_off = set(rng.sample(spring, 5))
         self._students(region, rng)
+        self._twins(region, rng)
         self._graduates(region, rng)
         self._invalid_records(region, rng)
+        self._enrollment_changes(region, rng)
+        return region
+
+    def _year(self, region: Region, rng: random.Random) -> None:
+        """Everything around a region's students: staff, schedules, attendance, grades."""
         self._staff(region, rng)
         self._courses_and_sections(region, rng)
         self._attendance(region, rng)
         self._grades(region, rng)
         self._logs(region, rng)
-        return region
 
     def real_schools(self, region: Region) -> list[dict]:
         return [s for s in region.schools if s["school_number"] != GRADUATED_SCHOOL]
@@ -227,8 +282,8 @@ class World:
                 "dcid": 50000 + i + 1,
                 "student_number": (region.index + 1) * 1_000_000 + i + 1,
                 "state_studentnumber": str(rng.randrange(10**9, 10**10)),
-                "first_name": rng.choice(FIRST_NAMES),
-                "last_name": rng.choice(LAST_NAMES),
+                "first_name": names.first_name(rng),
+                "last_name": names.last_name(rng),
                 "schoolid": school["school_number"],
                 "grade_level": grade,
                 "dob": dt.date(first.year - grade - 6, 9, 1)
@@ -277,7 +332,34 @@ class World:
                 student["returning"] = False
                 student["track"] = None
             self._extension_edit(student, rng)
+            _open(student)
             region.students.append(student)
+
+    def _twins(self, region: Region, rng: random.Random) -> None:
+        """Two different students with one name and one birth date at one school and
+        grade: twins given the same name, or namesakes. They look like a duplicate
+        record and are not: both count."""
+        pool = [s for s in region.students if s["kind"] == "enrolled"]
+        pairs = max(1, round(TWIN_SHARE * len(pool)))
+        if len(pool) < 2 * pairs:
+            return
+        chosen = rng.sample(pool, 2 * pairs)
+        for one, other in zip(chosen[::2], chosen[1::2], strict=True):
+            for key in (
+                "first_name",
+                "last_name",
+                "dob",
+                "schoolid",
+                "grade_level",
+                "track",
+                "created",
+                "returning",
+                "ethnicity",
+                "language",
+            ):
+                other[key] = one[key]
+            other["twin_of"], one["twin_of"] = one["id"], other["id"]
+            _open(other)
 
     def _extension_edit(self, student: dict, rng: random.Random) -> None:
         """Now and then staff correct a student's extension fields mid-year, which moves
@@ -320,8 +402,8 @@ class World:
                         "dcid": 50000 + n,
                         "student_number": (region.index + 1) * 1_000_000 + n,
                         "state_studentnumber": str(rng.randrange(10**9, 10**10)),
-                        "first_name": rng.choice(FIRST_NAMES),
-                        "last_name": rng.choice(LAST_NAMES),
+                        "first_name": names.first_name(rng),
+                        "last_name": names.last_name(rng),
                         "schoolid": GRADUATED_SCHOOL,
                         "graduated_schoolid": school["school_number"],
                         "grade_level": GRADUATED_GRADE,
@@ -353,6 +435,7 @@ class World:
                         "ext_edit": None,
                     }
                 )
+                _open(region.students[-1])
 
     def _invalid_records(self, region: Region, rng: random.Random) -> None:
         """Records a clerk created by mistake (a student entered twice), used for a few
@@ -378,8 +461,166 @@ class World:
                     "c504": False,
                     "edits": [],
                     "absence_rate": 0.3,
+                    "twin_of": None,
                 }
             )
+            _open(region.students[-1])
+
+    def _enrollment_changes(self, region: Region, rng: random.Random) -> None:
+        """Mid-year changes of enrollment, each to a different student enrolled all year:
+        a withdrawal and a return weeks later (to the same school mostly), a transfer
+        to another school of the region, and a grade change at the same school. Each
+        is what PowerSchool does: the enrollment so far ends (it becomes a
+        re-enrollment row) and a new one starts on the student record."""
+        days = self.school_days
+        schools = self.real_schools(region)
+
+        def offering(grade: int, besides: int | None = None) -> list[dict]:
+            return [
+                s
+                for s in schools
+                if s["low_grade"] <= grade <= s["high_grade"] and s["school_number"] != besides
+            ]
+
+        pool = [s for s in region.students if s["kind"] == "enrolled" and not s.get("twin_of")]
+        rng.shuffle(pool)
+        n = len(pool)
+
+        def take(share: float, fits) -> list[dict]:
+            chosen = [s for s in pool if fits(s)][: max(1, round(share * n))]
+            for s in chosen:
+                pool.remove(s)
+            return chosen
+
+        def follow(s: dict, left: dt.date, code: str, school: dict, grade: int, entry: dt.date):
+            current = s["stints"][-1]
+            leave(current, left, code)
+            same = school["school_number"] == current["schoolid"]
+            track = current["track"] if same else rng.choice("AB") if school["tracks"] else None
+            entrycode = {"T1": "R2", "TR": "TR", "GC": "GC"}[code]
+            s["stints"].append(
+                stint(
+                    school["school_number"],
+                    grade,
+                    entry,
+                    current["exitdate"],
+                    entry,
+                    track=track,
+                    entrycode=entrycode,
+                )
+            )
+
+        for s in take(REENROL_SHARE, lambda s: True):
+            k = rng.randrange(10, len(days) - 45)
+            back = days[k + rng.randrange(3, 30)]
+            others = offering(s["grade_level"], besides=s["schoolid"])
+            school = next(x for x in schools if x["school_number"] == s["schoolid"])
+            if others and rng.random() < 0.25:
+                school = rng.choice(others)
+            follow(s, days[k], "T1", school, s["grade_level"], back)
+        for s in take(TRANSFER_SHARE, lambda s: offering(s["grade_level"], s["schoolid"])):
+            day = days[rng.randrange(10, len(days) - 20)]
+            school = rng.choice(offering(s["grade_level"], s["schoolid"]))
+            follow(s, day, "TR", school, s["grade_level"], day)
+
+        def new_grades(s: dict) -> list[int]:
+            school = next(x for x in schools if x["school_number"] == s["schoolid"])
+            up_first = [s["grade_level"] + 1, s["grade_level"] - 1]
+            return [g for g in up_first if school["low_grade"] <= g <= school["high_grade"]]
+
+        for s in take(GRADE_CHANGE_SHARE, new_grades):
+            day = days[rng.randrange(20, len(days) - 20)]
+            grades = new_grades(s)
+            grade = grades[0] if len(grades) == 1 or rng.random() < 0.7 else grades[1]
+            school = next(x for x in schools if x["school_number"] == s["schoolid"])
+            follow(s, day, "GC", school, grade, day)
+
+    def _moves_between_regions(self, rng: random.Random) -> None:
+        """Students who move to another region: they leave (enroll_status 2) and the
+        other region's PowerSchool, a separate instance, gets a new record with its own
+        student number from the day they arrive. The state's student id follows them
+        inside a state. Every region sends one to the next region (in the registry's
+        order) that offers their grade, so every region also receives."""
+        if len(self.regions) < 2:
+            return
+        days = self.school_days
+        order = list(self.regions.values())
+        offers = {
+            r.name: {
+                g: [s for s in self.real_schools(r) if s["low_grade"] <= g <= s["high_grade"]]
+                for g in range(13)
+            }
+            for r in order
+        }
+        moves: list[tuple[Region, dict, Region]] = []
+        for i, region in enumerate(order):
+            pool = [
+                s
+                for s in region.students
+                if s["kind"] == "enrolled" and len(s["stints"]) == 1 and not s.get("twin_of")
+            ]
+            rng.shuffle(pool)
+            later = order[i + 1 :] + order[:i]
+            first = next((s for s in pool if offers[later[0].name][s["grade_level"]]), None)
+            if first is None:
+                continue
+            moves.append((region, first, later[0]))
+            count = max(1, round(MOVE_SHARE * len(pool)))
+            for s in [s for s in pool if s is not first][: count - 1]:
+                targets = [r for r in later if offers[r.name][s["grade_level"]]]
+                if targets:
+                    moves.append((region, s, rng.choice(targets)))
+        for source, s, target in moves:
+            day = days[rng.randrange(15, len(days) - 20)]
+            s["kind"], s["withdrawn"], s["moved_to"] = "withdrawn", day, target.name
+            leave(s["stints"][-1], day, "T1")
+            school = rng.choice(offers[target.name][s["grade_level"]])
+            n = len(target.students) + 1
+            same_state = source.plan.state == target.plan.state
+            arrival = {
+                **{
+                    k: s[k]
+                    for k in (
+                        "first_name",
+                        "last_name",
+                        "dob",
+                        "gender",
+                        "ethnicity",
+                        "grade_level",
+                        "absence_rate",
+                        "ability",
+                        "iep",
+                        "lep",
+                        "c504",
+                        "language",
+                    )
+                },
+                "id": n,
+                "dcid": 50000 + n,
+                "student_number": (target.index + 1) * 1_000_000 + n,
+                "state_studentnumber": s["state_studentnumber"]
+                if same_state
+                else str(rng.randrange(10**9, 10**10)),
+                "schoolid": school["school_number"],
+                "entrydate": day,
+                "exitdate": s["exitdate"],
+                "created": day,  # registered the day they arrive
+                "kind": "late",
+                "withdrawn": None,
+                "pre_registered": False,
+                "returning": False,
+                "part_time": False,
+                "track": rng.choice("AB") if school["tracks"] else None,
+                "edits": [],
+                "lep_spelling": rng.choice(["Y", "YES", "1"]),
+                "non_lep_spelling": rng.choice(["N", "NO", "0", "", None]),
+                "state_504_filled": rng.random() < 0.5,
+                "ext_edit": None,
+                "twin_of": None,
+                "arrived_from": source.name,
+            }
+            _open(arrival)
+            target.students.append(arrival)
 
     def _staff(self, region: Region, rng: random.Random) -> None:
         by_school: dict[int, int] = {}
@@ -391,8 +632,12 @@ class World:
                 4, math.ceil(by_school.get(school["school_number"], 0) / STUDENTS_PER_TEACHER)
             )
             for k in range(teachers + 4):
-                first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-                login = f"{first[0]}{last}{next_id}".lower()
+                first, last = names.first_name(rng), names.last_name(rng)
+                # logins and addresses are ASCII: the district folds the name (a name in
+                # another script gives none, and the login is the account number alone)
+                login = f"{names.login_part(first)[:1]}{names.login_part(last)}{next_id}"
+                if not login[0].isalpha():
+                    login = f"staff{login}"
                 leaves = (
                     self.school_days[rng.randrange(20, len(self.school_days))]
                     if rng.random() < 0.06
@@ -428,10 +673,12 @@ class World:
                 next_id += 1
 
     def _courses_and_sections(self, region: Region, rng: random.Random) -> None:
-        """Core courses meet all year; electives one semester each. Some students
+        """Core courses meet all year; electives one semester each. A student is
+        scheduled into the sections of each enrollment's school and grade. Some students
         swap sections once (PowerSchool marks the dropped enrollment with negative
-        section and term ids); a student who leaves school has every enrollment that
-        is still running ended the same way, on the exit date."""
+        section and term ids); when an enrollment ends (the student leaves, transfers
+        or changes grade) every course enrollment still running is ended the same way,
+        on the exit date. A few planned sections get nobody."""
         year_term, (s1, s2) = self.year.yearid * 100, self.semesters
         semester_terms = {"S1": (year_term + 1, s1), "S2": (year_term + 2, s2)}
         end_of_year = self.year.last_day + dt.timedelta(days=1)
@@ -460,9 +707,12 @@ class World:
         for member in region.staff:
             if member["is_teacher"]:
                 teachers_by_school.setdefault(member["homeschoolid"], []).append(member)
-        students_by_school_grade: dict[tuple[int, int], list[dict]] = {}
+        students_by_school_grade: dict[tuple[int, int], list[tuple[dict, dict]]] = {}
         for s in region.attending():
-            students_by_school_grade.setdefault((s["schoolid"], s["grade_level"]), []).append(s)
+            for enrollment in s["stints"]:
+                key = (enrollment["schoolid"], enrollment["grade_level"])
+                students_by_school_grade.setdefault(key, []).append((s, enrollment))
+        planned: list[tuple[list[dict], dict]] = []  # every offering's sections and course
         section_id, cc_id = 1, 1
         for (schoolid, grade), roster in sorted(students_by_school_grade.items()):
             teachers = teachers_by_school[schoolid]
@@ -498,10 +748,11 @@ class World:
                     region.sections.append(section)
                     group.append(section)
                     section_id += 1
+                planned.append((group, course))
                 rows: list[dict] = []
                 for k, section in enumerate(group):
-                    for s in roster[k::count]:
-                        entered = max(s["entrydate"], start)
+                    for s, enrollment in roster[k::count]:
+                        entered = max(enrollment["entrydate"], start)
                         if entered >= end:
                             continue  # joined after this semester ended
                         rows.append(
@@ -515,14 +766,44 @@ class World:
                                 "dateleft": end,
                                 "dropped_on": None,
                                 "student": s,
+                                "stint": enrollment,
                                 "course": course,
-                                "created": s["created"],
+                                # the first enrollment's schedule exists with the record;
+                                # a later one's is made the day it starts
+                                "created": s["created"]
+                                if enrollment is s["stints"][0]
+                                else enrollment["recorded"],
                             }
                         )
                         cc_id += 1
                 region.cc.extend(rows)
                 cc_id = self._swaps(region, rng, group, rows, cc_id)
         self._exits(region)
+        self._empty_sections(region, rng, planned, section_id)
+
+    def _empty_sections(
+        self, region: Region, rng: random.Random, planned: list, section_id: int
+    ) -> None:
+        """One more section of a few offerings, planned with a teacher and a term and
+        never given a student (enrollment came in lower than the master schedule
+        planned for)."""
+        for group, course in rng.sample(planned, max(1, round(EMPTY_SECTION_SHARE * len(planned)))):
+            last = group[-1]
+            teachers = [
+                m for m in region.staff if m["is_teacher"] and m["homeschoolid"] == last["schoolid"]
+            ]
+            region.sections.append(
+                last
+                | {
+                    "id": section_id,
+                    "dcid": 20000 + section_id,
+                    "section_number": str(len(group) + 1),
+                    "teacher": rng.choice(teachers)["schoolstaff_id"],
+                    "course": course,
+                    "created": self.year.first_day - dt.timedelta(days=rng.randrange(10, 60)),
+                }
+            )
+            section_id += 1
 
     def _swaps(
         self, region: Region, rng: random.Random, group: list[dict], rows: list[dict], cc_id: int
@@ -532,13 +813,9 @@ class World:
         for row in rows:
             if rng.random() >= 0.04:
                 continue
-            s, section = row["student"], row["section"]
-            days = [
-                d
-                for d in self.school_days
-                if row["dateenrolled"] < d < row["dateleft"]
-                and (s["withdrawn"] is None or d < s["withdrawn"])
-            ]
+            section = row["section"]
+            ends = min(row["dateleft"], stint_end(row["stint"]))
+            days = [d for d in self.school_days if row["dateenrolled"] < d < ends]
             if len(days) < 10:
                 continue
             day = days[rng.randrange(3, len(days) - 3)]
@@ -563,11 +840,12 @@ class World:
         return cc_id
 
     def _exits(self, region: Region) -> None:
-        """Withdrawn students: enrollments running on the exit date end then (dropped);
-        ones that would start later are removed, as PowerSchool's exit does."""
+        """Enrollments that end early (the student withdrew, transferred or changed
+        grade): course enrollments running on the exit date end then (dropped); ones
+        that would start later are removed, as PowerSchool's exit does."""
         kept = []
         for row in region.cc:
-            left = row["student"]["withdrawn"]
+            left = row["stint"]["left"]
             if left is not None:
                 if row["dateenrolled"] >= left:
                     continue
@@ -578,47 +856,74 @@ class World:
         region.cc = kept
 
     def _attendance(self, region: Region, rng: random.Random) -> None:
+        """Exceptions to present, per enrollment at its school. On a day a school took
+        no attendance there are none (everyone counts present, as PowerSchool's
+        positive attendance has it); a few absences are deleted days later as entered
+        by mistake (PowerSchool deletes the row)."""
+        schools = [s["school_number"] for s in self.real_schools(region)]
+        missed = rng.sample(schools, max(1, round(NO_ATTENDANCE_SHARE * len(schools))))
+        first_quarter = [d for d in self.school_days[5:] if d <= self.quarters[0][2]]
+        for k, school in enumerate(sorted(missed)):
+            # the first in the first quarter, so that a view in the fall has one
+            pool = first_quarter if k == 0 else self.school_days
+            region.no_attendance.add((school, pool[rng.randrange(len(pool))]))
         next_id = 1
         for s in region.students:
             if s["kind"] not in ("enrolled", "late", "withdrawn", "invalid"):
                 continue
-            end = s["withdrawn"] or s["exitdate"]
-            for day in self.school_days:
-                if day < s["entrydate"] or day >= end:
-                    continue
-                if s["track"] == "B" and day in region.track_days_off:
-                    continue  # off track: no attendance is taken
-                code, excused = None, None
-                r = rng.random()
-                if r < s["absence_rate"]:
-                    code, excused = "A", "AE"
-                else:
-                    r -= s["absence_rate"]
-                    for other, chance in OTHER_CODES:
-                        if r < chance:
-                            code, excused = other, "TE" if other == "T" else None
-                            break
-                        r -= chance
-                if code is None:
-                    continue
-                recorded = _ts(day, rng, 8, 11)
-                region.absences.append(
-                    {
-                        "id": next_id,
-                        "dcid": 400000 + next_id,
-                        "studentid": s["id"],
-                        "schoolid": s["schoolid"],
-                        "att_date": day,
-                        "code": code,
-                        "recorded": recorded,
-                        # a note arrives later and the record becomes excused
-                        "excused_code": excused,
-                        "excused_at": recorded + dt.timedelta(days=rng.randrange(1, 6), hours=2)
-                        if excused and rng.random() < 0.25
-                        else None,
-                    }
-                )
-                next_id += 1
+            for enrollment in s["stints"]:
+                next_id = self._exceptions(region, rng, s, enrollment, next_id)
+        absences = [a for a in region.absences if a["code"] == "A"]
+        for a in rng.sample(absences, max(1, round(DELETED_ABSENCE_SHARE * len(absences)))):
+            a["deleted_at"] = a["recorded"] + dt.timedelta(
+                days=rng.randrange(1, 8), hours=rng.randrange(0, 6)
+            )
+            a["excused_at"] = None
+
+    def _exceptions(
+        self, region: Region, rng: random.Random, s: dict, enrollment: dict, next_id: int
+    ) -> int:
+        """The attendance records of one enrollment; returns the next record id."""
+        end = stint_end(enrollment)
+        school = enrollment["schoolid"]
+        for day in self.school_days:
+            if day < enrollment["entrydate"] or day >= end:
+                continue
+            if enrollment["track"] == "B" and day in region.track_days_off:
+                continue  # off track: no attendance is taken
+            code, excused = None, None
+            r = rng.random()
+            if r < s["absence_rate"]:
+                code, excused = "A", "AE"
+            else:
+                r -= s["absence_rate"]
+                for other, chance in OTHER_CODES:
+                    if r < chance:
+                        code, excused = other, "TE" if other == "T" else None
+                        break
+                    r -= chance
+            if code is None or (school, day) in region.no_attendance:
+                continue
+            recorded = _ts(day, rng, 8, 11)
+            region.absences.append(
+                {
+                    "id": next_id,
+                    "dcid": 400000 + next_id,
+                    "studentid": s["id"],
+                    "schoolid": school,
+                    "att_date": day,
+                    "code": code,
+                    "recorded": recorded,
+                    # a note arrives later and the record becomes excused
+                    "excused_code": excused,
+                    "excused_at": recorded + dt.timedelta(days=rng.randrange(1, 6), hours=2)
+                    if excused and rng.random() < 0.25
+                    else None,
+                    "deleted_at": None,
+                }
+            )
+            next_id += 1
+        return next_id
 
     def _grades(self, region: Region, rng: random.Random) -> None:
         for row in region.cc:
@@ -668,6 +973,49 @@ class World:
                         }
                     )
                     prior_id += 1
+        self._late_grade_changes(region, rng)
+
+    def _late_grade_changes(self, region: Region, rng: random.Random) -> None:
+        """Stored grades changed after their term ended (a grade dispute, a missing
+        assignment graded late, last year's F made up in summer school): the stored row
+        takes the new grade and its transaction_date moves; datestored does not."""
+        days = self.school_days
+
+        def after(day: dt.date) -> dt.date:
+            """The first school day on or after ``day`` (the day itself in the summer)."""
+            return next((d for d in days if d >= day), day)
+
+        quarters = [
+            g
+            for g in region.grades
+            if g["cc"]["dateenrolled"] <= self.quarters[g["quarter"]][2] < g["cc"]["dateleft"]
+        ]
+        for g in rng.sample(quarters, max(1, round(LATE_GRADE_CHANGE_SHARE * len(quarters)))):
+            stored = self.quarters[g["quarter"]][2] + dt.timedelta(days=3)
+            g["late_change"] = (
+                after(stored + dt.timedelta(days=rng.randrange(4, 36))),
+                _regraded(g["percent"], rng),
+            )
+        finals = [
+            row
+            for row in region.cc
+            if row["dateleft"] > row["section"]["end"] - dt.timedelta(days=1)
+        ]
+        by_cc: dict[int, list[float]] = {}
+        for g in region.grades:
+            by_cc.setdefault(g["cc"]["id"], []).append(g["percent"])
+        for row in rng.sample(finals, max(1, round(LATE_GRADE_CHANGE_SHARE * len(finals)))):
+            stored = row["section"]["end"] + dt.timedelta(days=2)
+            row["final_change"] = (
+                after(stored + dt.timedelta(days=rng.randrange(4, 36))),
+                _regraded(final_percent(by_cc[row["id"]]), rng),
+            )
+        prior = region.prior_grades
+        for p in rng.sample(
+            prior, min(len(prior), max(1, round(LATE_GRADE_CHANGE_SHARE * len(prior))))
+        ):
+            # early in the new year: summer school results, or a dispute settled
+            p["late_change"] = (days[rng.randrange(3, 40)], _regraded(p["percent"], rng))
 
     def _logs(self, region: Region, rng: random.Random) -> None:
         next_id = 1

@@ -10,6 +10,8 @@ of them.
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
 
 PLAIN_FIRST = (
     "Aaliyah Amir Ana Andre Angel Ariana Ava Brandon Brianna Camila Carlos Chloe Daniel Darius "
@@ -87,3 +89,17 @@ def first_name(rng: random.Random) -> str:
 
 def last_name(rng: random.Random) -> str:
     return rng.choice(MESSY_LAST if rng.random() < MESSY_SHARE else PLAIN_LAST)
+
+
+# Latin letters that Unicode does not decompose into a base letter and a mark
+_UNDECOMPOSED = str.maketrans(
+    {"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"}
+)
+
+
+def login_part(name: str) -> str:
+    """A name as a district writes it into a login or an email address: accents
+    dropped, lower case, letters and digits only. Empty for a name in a script with no
+    Latin letters; the caller decides what stands in."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(_UNDECOMPOSED))
+    return re.sub(r"[^a-z0-9]", "", decomposed.lower())

@@ -34,6 +34,7 @@ from sandbox.generator import (
     PRE_REGISTERED,
     STAMPED_SINCE,
     TRANSFERRED_OUT,
+    final_percent,
 )
 
 if TYPE_CHECKING:
@@ -453,25 +454,40 @@ def _schools(world: World, region: Region, as_of, cutoff, visible) -> dict[str, 
     return {"schools": rows}
 
 
+def _enrollments(s: dict, as_of: dt.date) -> tuple[list[dict], dict]:
+    """The earlier enrollments of the year (``reenrollments``) and the one on the
+    student record, as PowerSchool shows them on ``as_of``: an enrollment exists from
+    the day it was entered."""
+    shown = [e for e in s["stints"] if e["recorded"] <= as_of]
+    return shown[:-1], shown[-1]
+
+
 def _status(s: dict, as_of: dt.date) -> tuple[int, dt.date, str | None, list[dt.datetime]]:
     """enroll_status, exit date, exit code and the changes so far of a student record."""
     changes = [_at(s["created"], 9)] + [_at(d, 13) for d in s["edits"] if d <= as_of]
+    past, current = _enrollments(s, as_of)
+    # each enrollment that ended, and each that started after the first, was a write
+    changes += [_at(e["left"], 15) for e in past] + [
+        _at(e["entrydate"], 16) for e in s["stints"][1 : len(past) + 1]
+    ]
     kind = s["kind"]
     if kind == "prereg":
-        return PRE_REGISTERED, s["exitdate"], None, changes
+        return PRE_REGISTERED, current["exitdate"], None, changes
     if kind == "graduate":
-        return GRADUATED, s["exitdate"], "GR", [*changes, _at(s["graduated_on"], 7)]
+        return GRADUATED, current["exitdate"], "GR", [*changes, _at(s["graduated_on"], 7)]
     if kind == "invalid":
-        if s["exitdate"] <= as_of:  # the clerk found the duplicate and set it inactive
-            return INACTIVE, s["exitdate"], "DP", [*changes, _at(s["exitdate"], 16)]
-        return ACTIVE, s["exitdate"], None, changes
-    if s["withdrawn"] is not None and s["withdrawn"] <= as_of:
-        return TRANSFERRED_OUT, s["withdrawn"], "T1", [*changes, _at(s["withdrawn"], 15)]
-    return ACTIVE, s["exitdate"], None, changes
+        if current["exitdate"] <= as_of:  # the clerk found the duplicate and set it inactive
+            return INACTIVE, current["exitdate"], "DP", [*changes, _at(current["exitdate"], 16)]
+        return ACTIVE, current["exitdate"], None, changes
+    left = current["left"]
+    if left is not None and left <= as_of:
+        return TRANSFERRED_OUT, left, current["exitcode"], [*changes, _at(left, 15)]
+    return ACTIVE, current["exitdate"], None, changes
 
 
 def _students(world: World, region: Region, as_of, cutoff, visible) -> dict[str, Rows]:
-    """students and the one-row-per-student extension tables, and past enrollments."""
+    """students and the one-row-per-student extension tables, and past enrollments:
+    last years' and this year's earlier ones (``reenrollments``)."""
     yid = world.year.yearid
     sftp = region.plan.sis == "sftp"
     students, core, nj, userfields, reenroll = [], [], [], [], []
@@ -479,6 +495,8 @@ def _students(world: World, region: Region, as_of, cutoff, visible) -> dict[str,
         if s["id"] not in visible:
             continue
         status, exitdate, exitcode, changes = _status(s, as_of)
+        past, current = _enrollments(s, as_of)
+        school = current["schoolid"]
         students.append(
             {
                 "id": s["id"],
@@ -488,26 +506,44 @@ def _students(world: World, region: Region, as_of, cutoff, visible) -> dict[str,
                 "first_name": s["first_name"],
                 "last_name": s["last_name"],
                 "lastfirst": f"{s['last_name']}, {s['first_name']}",
-                "schoolid": s["schoolid"],
-                "grade_level": s["grade_level"],
+                "schoolid": school,
+                "grade_level": current["grade_level"],
                 "enroll_status": status,
-                "entrydate": s["entrydate"],
+                "entrydate": current["entrydate"],
                 "exitdate": exitdate,
-                "entrycode": "R1" if s["returning"] else "E1",
+                "entrycode": current["entrycode"],
                 "exitcode": exitcode,
                 "dob": s["dob"],
                 "gender": s["gender"],
                 "ethnicity": s["ethnicity"],
                 "fteid": None
-                if s["schoolid"] == GRADUATED_SCHOOL
-                else fte_id(s["schoolid"], yid + (s["kind"] == "prereg"), s["part_time"]),
+                if school == GRADUATED_SCHOOL
+                else fte_id(school, yid + (s["kind"] == "prereg"), s["part_time"]),
                 "membershipshare": 0.5 if s["part_time"] else 1.0,
-                "track": s["track"],
+                "track": current["track"],
                 "graduated_schoolid": s.get("graduated_schoolid", 0),
                 "psguid": _guid("stu", s["dcid"]),
                 "transaction_date": stamp(changes, cutoff),
             }
         )
+        for k, e in enumerate(past, start=1):
+            n = s["id"] * 10 + 2 + k  # 1 and 2 are the past years'
+            reenroll.append(
+                {
+                    "id": n,
+                    "dcid": 100000 + n,
+                    "studentid": s["id"],
+                    "schoolid": e["schoolid"],
+                    "grade_level": e["grade_level"],
+                    "entrydate": e["entrydate"],
+                    "exitdate": e["left"],
+                    "entrycode": e["entrycode"],
+                    "exitcode": e["exitcode"],
+                    "fteid": fte_id(e["schoolid"], yid, s["part_time"]),
+                    "membershipshare": 0.5 if s["part_time"] else 1.0,
+                    "track": e["track"],
+                }
+            )
         created = _at(s["created"], 9)
         # a mid-year correction of one extension table (generator._extension_edit)
         edit = s["ext_edit"] if s["ext_edit"] and s["ext_edit"][0] <= as_of else None
@@ -590,28 +626,32 @@ def _past_enrollment(s: dict, back: int) -> tuple[int | None, int | None]:
 
 
 def _programs(world: World, region: Region, as_of, cutoff, visible) -> dict[str, Rows]:
-    """Special-program enrollments: special education (1) and English learners (2)."""
+    """Special-program enrollments: special education (1) and English learners (2), one
+    per program and enrollment: a student who changes school or grade is exited from
+    the program there and entered again with the new enrollment."""
     rows = []
+    planned_exit = dt.date(world.year.start_year + 1, 6, 30)
     for s in region.attending():
         if s["id"] not in visible:
             continue
-        withdrawn = s["withdrawn"] is not None and s["withdrawn"] <= as_of
-        for program, flag in ((1, s["iep"]), (2, s["lep"])):
-            if flag:
-                rows.append(
-                    {
-                        "id": s["id"] * 10 + program,
-                        "dcid": 110000 + s["id"] * 10 + program,
-                        "studentid": s["id"],
-                        "programid": program,
-                        "schoolid": s["schoolid"],
-                        "gradelevel": s["grade_level"],
-                        "enter_date": s["entrydate"],
-                        "exit_date": s["withdrawn"]
-                        if withdrawn
-                        else dt.date(world.year.start_year + 1, 6, 30),
-                    }
-                )
+        past, current = _enrollments(s, as_of)
+        for k, e in enumerate([*past, current]):
+            left = e["left"] is not None and e["left"] <= as_of
+            for program, flag in ((1, s["iep"]), (2, s["lep"])):
+                if flag:
+                    n = s["id"] * 100 + k * 10 + program
+                    rows.append(
+                        {
+                            "id": n,
+                            "dcid": 110000 + n,
+                            "studentid": s["id"],
+                            "programid": program,
+                            "schoolid": e["schoolid"],
+                            "gradelevel": e["grade_level"],
+                            "enter_date": e["entrydate"],
+                            "exit_date": e["left"] if left else planned_exit,
+                        }
+                    )
     return {"spenrollments": rows}
 
 
@@ -910,6 +950,8 @@ def _attendance(world: World, region: Region, as_of, cutoff, visible) -> dict[st
     for a in region.absences:
         if a["recorded"] >= cutoff:
             continue
+        if a["deleted_at"] is not None and a["deleted_at"] < cutoff:
+            continue  # deleted as entered by mistake: PowerSchool keeps no trace of it
         code, changed = a["code"], a["recorded"]
         if a["excused_at"] is not None and a["excused_at"] < cutoff:
             code, changed = a["excused_code"], a["excused_at"]
@@ -950,7 +992,10 @@ def _last_friday(day: dt.date, floor: dt.date) -> dt.date:
 def _grades(world: World, region: Region, as_of, cutoff, visible) -> dict[str, Rows]:
     """Stored grades (each quarter's, with no GPA points, and the Y1 final at the end of
     a course's term) and this year's gradebook grades in progress."""
-    stored, progress = [], []
+    stored: Rows = []
+    # the gradebook keeps one grade per student, section and term: a student back in a
+    # section they had left (withdrawn, then re-enrolled) continues the same one
+    progress: dict[tuple[int, int, str], dict] = {}
     by_cc: dict[int, list[dict]] = {}
     for g in region.grades:
         by_cc.setdefault(g["cc"]["id"], []).append(g)
@@ -973,31 +1018,32 @@ def _grades(world: World, region: Region, as_of, cutoff, visible) -> dict[str, R
             ungraded = late is not None and as_of < late
             if late is not None and not ungraded:  # the first grade is a change too
                 updated = max(updated, _at(late, 12))
-            progress.append(
-                {
-                    "id": cc_id * 10 + g["quarter"],
-                    "dcid": 900000 + cc_id * 10 + g["quarter"],
-                    "studentid": row["studentid"],
-                    "sectionid": section["id"],
-                    "finalgradename": storecode,
-                    "grade": "--" if ungraded else letter(percent),
-                    "percent": 0.0 if ungraded else percent,
-                    "startdate": start,
-                    "enddate": end,
-                    "lastgradeupdate": updated,
-                    "transaction_date": stamp([updated], cutoff),
-                }
-            )
+            progress[(row["studentid"], section["id"], storecode)] = {
+                "id": cc_id * 10 + g["quarter"],
+                "dcid": 900000 + cc_id * 10 + g["quarter"],
+                "studentid": row["studentid"],
+                "sectionid": section["id"],
+                "finalgradename": storecode,
+                "grade": "--" if ungraded else letter(percent),
+                "percent": 0.0 if ungraded else percent,
+                "startdate": start,
+                "enddate": end,
+                "lastgradeupdate": updated,
+                "transaction_date": stamp([updated], cutoff),
+            }
             stored_on = end + dt.timedelta(days=3)
             if stored_on <= as_of and row["dateenrolled"] <= end < row["dateleft"]:
+                percent, changed = _late(g.get("late_change"), g["percent"], as_of)
                 stored.append(
-                    _stored(row, storecode, g["percent"], stored_on, section["termid"], excluded)
+                    _stored(row, storecode, percent, stored_on, section["termid"], excluded)
                     | {"dcid": 950000 + cc_id * 10 + g["quarter"], "gpa_points": 0.0}
+                    | changed
                 )
         term_end = section["end"] - dt.timedelta(days=1)
         final_on = term_end + dt.timedelta(days=3)
         if final_on <= as_of and row["dateleft"] > term_end:
-            percent = round(sum(g["percent"] for g in grades) / len(grades), 1)
+            drawn = final_percent([g["percent"] for g in grades])
+            percent, changed = _late(row.get("final_change"), drawn, as_of)
             credit = course["credit_hours"]
             final = letter(percent)
             stored.append(
@@ -1008,11 +1054,13 @@ def _grades(world: World, region: Region, as_of, cutoff, visible) -> dict[str, R
                     "potentialcrhrs": credit,
                     "earnedcrhrs": credit if final != "F" else 0.0,
                 }
+                | changed
             )
     for p in region.prior_grades:
         if p["studentid"] not in visible:
             continue
-        final = letter(p["percent"])
+        percent, changed = _late(p.get("late_change"), p["percent"], as_of)
+        final = letter(percent)
         stored.append(
             {
                 "dcid": p["dcid"],
@@ -1025,7 +1073,7 @@ def _grades(world: World, region: Region, as_of, cutoff, visible) -> dict[str, R
                 "course_number": p["course_number"],
                 "course_name": p["course_name"],
                 "grade": final,
-                "percent": p["percent"],
+                "percent": percent,
                 "gpa_points": gpa_points(final),
                 "potentialcrhrs": p["credit_hours"],
                 "earnedcrhrs": p["credit_hours"] if final != "F" else 0.0,
@@ -1033,8 +1081,20 @@ def _grades(world: World, region: Region, as_of, cutoff, visible) -> dict[str, R
                 "datestored": p["stored"].date(),
                 "transaction_date": stamp([p["stored"]], cutoff),
             }
+            | changed
         )
-    return {"storedgrades": stored, "pgfinalgrades": progress}
+    return {"storedgrades": stored, "pgfinalgrades": list(progress.values())}
+
+
+def _late(
+    change: tuple[dt.date, float] | None, percent: float, as_of: dt.date
+) -> tuple[float, dict[str, Any]]:
+    """A stored grade's percent on ``as_of`` and the columns a late change rewrites
+    (the grade was changed after it was stored: only transaction_date moves, the date
+    it was stored stays)."""
+    if change is None or change[0] > as_of:
+        return percent, {}
+    return change[1], {"transaction_date": _at(change[0], 14)}
 
 
 def _stored(

@@ -17,9 +17,15 @@ the rows the sandbox serves (never over anything teamster loads):
 - GPA is the mean of the GPA points of a student's Y1 (final) stored grades in a
   school year, leaving out grades marked ``excludefromgpa``; quarter grades carry no
   points.
-- A course enrollment with a negative section id was ended: by the student leaving
-  school when it ended on the student's exit date and the student has left
-  (transferred out or graduated), by a schedule change (a drop) otherwise.
+- A course enrollment with a negative section id was ended: with the student's
+  enrollment at the school when it ended on that enrollment's exit date (the student
+  record's, once the student has left: transferred out or graduated; or an earlier
+  enrollment of the year at that school, kept in ``reenrollments``: a withdrawal
+  followed by a return, a transfer to another school, a grade change); by a schedule
+  change (a drop) otherwise.
+- A student is counted where each enrollment was: a student who changed school has
+  membership, attendance and a chronic-absence verdict at both schools, each over
+  the days enrolled there.
 """
 
 from __future__ import annotations
@@ -252,21 +258,36 @@ def gpa(tables: Tables) -> dict[str, dict[str, float]]:
     return dict(out)
 
 
-def roster_end(cc: dict[str, Any], student: dict[str, Any]) -> str:
-    """How a course enrollment stands: ``running``; ended by the student leaving school
-    (``left_school``: it ended on their exit date and they have left); or ``dropped``."""
+def ended_enrollments(tables: Tables) -> set[tuple[int, int, dt.date]]:
+    """(student id, school, exit date) of each earlier enrollment of the year that
+    ended (``reenrollments``): a withdrawal, a transfer, a grade change."""
+    return {(r["studentid"], r["schoolid"], r["exitdate"]) for r in tables["reenrollments"]}
+
+
+def roster_end(
+    cc: dict[str, Any], student: dict[str, Any], ended: set[tuple[int, int, dt.date]]
+) -> str:
+    """How a course enrollment stands: ``running``; ended with the student's enrollment
+    at the school (``left_school``: on the exit date of the current record, the student
+    having left, or of an earlier enrollment in ``ended``); or ``dropped`` otherwise."""
     if cc["sectionid"] > 0:
         return "running"
-    left = student["enroll_status"] in LEFT_SCHOOL and cc["dateleft"] == student["exitdate"]
+    left = (student["enroll_status"] in LEFT_SCHOOL and cc["dateleft"] == student["exitdate"]) or (
+        cc["studentid"],
+        cc["schoolid"],
+        cc["dateleft"],
+    ) in ended
     return "left_school" if left else "dropped"
 
 
 def course_enrollments(tables: Tables) -> dict[str, int]:
-    """Course enrollments that run, were dropped, or ended when the student left."""
+    """Course enrollments that run, were dropped, or ended with the student's
+    enrollment at the school (the student left it, or left it for another)."""
     students = {s["id"]: s for s in tables["students"]}
+    ended = ended_enrollments(tables)
     counts = {"running": 0, "dropped": 0, "left_school": 0}
     for cc in tables["cc"]:
-        counts[roster_end(cc, students[cc["studentid"]])] += 1
+        counts[roster_end(cc, students[cc["studentid"]], ended)] += 1
     return counts
 
 

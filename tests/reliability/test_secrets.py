@@ -20,6 +20,7 @@ what kind of value it is, never the value.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hmac
 import json
@@ -236,6 +237,21 @@ def _dbt_targets(run_ids: list[str]) -> Iterator[tuple[str, str]]:
                 yield from _files(folder)
 
 
+def _dates_dbt_ships() -> set[str]:
+    """Dates written in dbt's own macros (``dbt/include``: an example in a docstring,
+    "01/01/2016"), which every manifest and partial-parse file embeds: in a dbt target
+    folder they are dbt's text, not a student's birth date that happens to match."""
+    import dbt.include
+
+    root = Path(dbt.include.__file__).parent
+    return {
+        date
+        for path in root.rglob("*")
+        if path.is_file() and path.suffix in (".sql", ".yml", ".md")
+        for date in _DATE.findall(path.read_text(errors="replace"))
+    }
+
+
 def _by_kind(found: Iterable[Counter[str]]) -> Counter[str]:
     """Hits added up by kind, secrets of every file as one."""
     total: Counter[str] = Counter()
@@ -286,7 +302,14 @@ def test_the_demo_leaks_no_secret_and_no_student_data(demo_run: DemoRun, ledger)
     control = _by_kind(find(p.read_bytes().decode("latin-1"), needles) for p in controls)
     assert set(control) == set(KINDS), control
 
-    found = {where: hits for where, text in sources if (hits := find(text, needles))}
+    # in dbt's target folders, the dates dbt's own macros quote are dbt's, not a leak
+    in_dbt = dataclasses.replace(needles, birth_dates=needles.birth_dates - _dates_dbt_ships())
+    from_dbt = {where for where, _ in dbt}
+    found = {
+        where: hits
+        for where, text in sources
+        if (hits := find(text, in_dbt if where in from_dbt else needles))
+    }
     by_kind = _by_kind(found.values())
     for kind in KINDS:
         ledger.leaked(by_kind[kind])

@@ -115,6 +115,7 @@ class _Region:
         self.students = {s["id"]: s for s in self.t["students"]}
         self.schools = {s["school_number"]: s for s in self.t["schools"]}
         self.flags = truth.student_flags(self.t)
+        self.ended = truth.ended_enrollments(self.t)
         self.sections = {s["id"]: s for s in self.t["sections"]}
         self.courses = {c["course_number"]: c for c in self.t["courses"]}
         staff = {m["id"]: m for m in self.t["schoolstaff"]}
@@ -575,7 +576,7 @@ def fct_section_rosters(regions: list[_Region]) -> Expected:
             s = r.students[cc["studentid"]]
             section = r.sections[abs(cc["sectionid"])]
             teacher = r.teacher_of_staff[section["teacher"]]
-            end = truth.roster_end(cc, s)
+            end = truth.roster_end(cc, s, r.ended)
             rows.append(
                 (
                     _key(r.name, cc["id"]),

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sandbox import names
 from sandbox.calendar import pay_dates
 from sandbox.files import csv_bytes, json_bytes, secret, write_if_changed
 
@@ -110,10 +111,6 @@ STATUS = {  # assignment status -> (code, name); the worker is Active unless ter
     "terminated": ("T", "Terminated"),
 }
 HIDDEN = "_"  # keys starting with it are kept for the truth, never served
-NAMES = (
-    "Avery Blake Cameron Dana Elliot Frances Jordan Kendall Morgan Quinn Reese Skyler Taylor"
-).split()
-SURNAMES = "Adams Baker Carter Dixon Ellis Foster Graham Hayes Irving Keller Lawson".split()
 
 
 def entity(location: str) -> str:
@@ -196,7 +193,8 @@ def _people(world: World) -> list[dict[str, Any]]:
     rng = random.Random(f"{world.seed}:adp:network")
     office = Site(NETWORK_OFFICE[0], NETWORK_OFFICE[1], "NO", None, None)
     for k in range(max(4, round(20 * world.scale))):
-        first, last = rng.choice(NAMES), rng.choice(SURNAMES)
+        first, last = names.first_name(rng), names.last_name(rng)
+        login = f"{names.login_part(first)[:1]}{names.login_part(last)}{k + 1}"
         leaves = world.school_days[rng.randrange(30, len(world.school_days))]
         people.append(
             {
@@ -205,7 +203,7 @@ def _people(world: World) -> list[dict[str, Any]]:
                 "entity": entity("kipptaf"),
                 "first": first,
                 "last": last,
-                "email": f"{first[0]}{last}{k + 1}@kipptaf.example.org".lower(),
+                "email": f"{login if login[0].isalpha() else f'staff{login}'}@kipptaf.example.org",
                 "title": rng.choice(NETWORK_TITLES),
                 "teacher": False,
                 "hired": world.year.first_day - dt.timedelta(days=rng.randrange(30, 2500)),

@@ -24,7 +24,9 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sandbox import names
 from sandbox.files import json_bytes, write_if_changed
+from sandbox.stints import stint_on
 from sandbox.vendors.common import at, cutoff
 
 if TYPE_CHECKING:
@@ -84,19 +86,17 @@ def generate(world: World, district: District) -> None:
 
 def _schools(region: Region) -> dict[int, dict]:
     """The region's schools DeansList serves: those its students attend, by school number."""
-    attended = {s["schoolid"] for s in region.attending()}
+    attended = {e["schoolid"] for s in region.attending() for e in s["stints"]}
     return {s["school_number"]: s for s in region.schools if s["school_number"] in attended}
 
 
 def _staff(rng: random.Random, school_number: int) -> list[dict[str, str]]:
-    from sandbox.generator import FIRST_NAMES, LAST_NAMES
-
     return [
         {
             "id": str(90_000 + school_number * 100 + k),
             "school_id": f"T{school_number}{k:03d}",
-            "first": rng.choice(FIRST_NAMES),
-            "last": rng.choice(LAST_NAMES),
+            "first": names.first_name(rng),
+            "last": names.last_name(rng),
             "title": rng.choice(["Teacher", "Dean", "Assistant Principal"]),
         }
         for k in range(1, 6)
@@ -111,39 +111,47 @@ def _deanslist(world: World, region: Region, rng: random.Random, end: dt.datetim
     }
     incident_no = behavior_no = 1
     for s in region.attending():
-        days = [
-            d
-            for d in world.school_days
-            if d >= s["entrydate"] and (s["withdrawn"] is None or d < s["withdrawn"])
-        ]
-        school = schools[s["schoolid"]]
-        rows = by_school[deanslist_school_id(s["schoolid"])]
-        student = _student(region, s)
+        # the days the student is enrolled, and where: an incident is the school's the
+        # student attends that day (a student who changed school has some at each)
+        days = [d for d in world.school_days if stint_on(s, d) is not None]
         for _ in range(rng.choices([0, 1, 2, 3], [60, 25, 10, 5])[0] if days else 0):
-            incident = _incident(rng, rng.choice(days), student, school, staff, end)
+            day = rng.choice(days)
+            school, student = _where(region, s, day, schools)
+            incident = _incident(rng, day, student, school, staff, end)
             incident["IncidentID"] = str(region.index * 10_000_000 + incident_no)
             incident_no += 1
             if incident["CreateTS"] is not None:  # entered by the end of the view
                 for penalty in incident["Penalties"]:
                     penalty["IncidentID"] = incident["IncidentID"]
-                rows["incidents"].append(incident)
+                by_school[deanslist_school_id(school["school_number"])]["incidents"].append(
+                    incident
+                )
         for _ in range(rng.randrange(0, 6) if days else 0):
-            entry = _behavior(rng, rng.choice(days), student, school, staff, end)
+            day = rng.choice(days)
+            school, student = _where(region, s, day, schools)
+            entry = _behavior(rng, day, student, school, staff, end)
             entry["DLSAID"] = str(region.index * 10_000_000 + behavior_no)
             behavior_no += 1
             if entry.pop("_live"):
-                rows["behavior"].append(entry)
+                by_school[deanslist_school_id(school["school_number"])]["behavior"].append(entry)
     return by_school
 
 
-def _student(region: Region, s: dict) -> dict[str, Any]:
-    return {
+def _where(
+    region: Region, s: dict, day: dt.date, schools: dict[int, dict]
+) -> tuple[dict, dict[str, Any]]:
+    """The school a student attends on ``day`` and the student as DeansList knows them
+    there (the grade of that enrollment)."""
+    enrollment = stint_on(s, day)
+    assert enrollment is not None, (s["id"], day)
+    student = {
         "dl_id": str(7_000_000 + region.index * 500_000 + s["id"]),
         "number": str(s["student_number"]),
         "first": s["first_name"],
         "last": s["last_name"],
-        "grade": s["grade_level"],
+        "grade": enrollment["grade_level"],
     }
+    return schools[enrollment["schoolid"]], student
 
 
 def _date_object(moment: dt.datetime | None) -> dict[str, Any] | None:

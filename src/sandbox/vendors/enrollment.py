@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from sandbox import names
 from sandbox.files import json_bytes, secret, write_if_changed
+from sandbox.stints import stint_end
 from sandbox.vendors.common import at, cutoff
 
 if TYPE_CHECKING:
@@ -63,18 +65,23 @@ def _enrollment(world: World, district: District, end: dt.datetime) -> None:
 
 
 def _returning(rng: random.Random, region: Region, published: dt.datetime, action: int):
-    """Every attending student still enrolled when the form opens is on its roster."""
+    """Every attending student enrolled when the form opens, or from a later day on, is
+    on its roster from then, at the school of that enrollment."""
     schools = {s["school_number"]: s["name"] for s in region.schools}
     out = []
     for k, s in enumerate(region.attending()):
-        imported = max(published, at(s["entrydate"], 9))
+        # the enrollment the student is in when the form opens, or the next one
+        enrollment = next((e for e in s["stints"] if stint_end(e) > published.date()), None)
+        entry = enrollment["entrydate"] if enrollment else s["stints"][0]["entrydate"]
+        imported = max(published, at(entry, 9))
         # a family starts the form once the student is on its roster, never before
         started = imported + dt.timedelta(days=rng.randrange(0, 60), hours=rng.randrange(0, 12))
         submitted = started + dt.timedelta(hours=rng.randrange(1, 72))
         starts, submits = rng.random() < 0.8, rng.random() < 0.85
         stays = rng.random() < 0.9
-        born = _birthday(rng, published, s["grade_level"])
-        if s["withdrawn"] is not None and s["withdrawn"] <= published.date():
+        grade = (enrollment or s["stints"][0])["grade_level"]
+        born = _birthday(rng, published, grade)
+        if enrollment is None:  # left for good before the form opened
             continue
         out.append(
             {
@@ -84,8 +91,8 @@ def _returning(rng: random.Random, region: Region, published: dt.datetime, actio
                 "dateOfBirth": born,
                 "externalStudentID": str(s["student_number"]),
                 "externalFamilyID": f"FAM{s['student_number']}",
-                "school": schools[s["schoolid"]],
-                "grade": _grade(min(s["grade_level"] + 1, 12)),
+                "school": schools[enrollment["schoolid"]],
+                "grade": _grade(min(grade + 1, 12)),
                 "_imported": imported,
                 "_started": started if starts else None,
                 "_submitted": submitted if starts and submits else None,
@@ -97,33 +104,32 @@ def _returning(rng: random.Random, region: Region, published: dt.datetime, actio
 
 def _applicants(rng: random.Random, region: Region, published: dt.datetime, action: int):
     """New families: a record appears when a family starts the application."""
-    from sandbox.generator import FIRST_NAMES, LAST_NAMES
-
     schools = {s["school_number"]: s["name"] for s in region.schools}
     attending = region.attending()
     out = []
     for k in range(max(1, round(len(attending) * 0.3))):
-        model = attending[rng.randrange(len(attending))]  # a school and grade people apply to
+        # a school and grade people apply to: one a student of the region started in
+        applying = attending[rng.randrange(len(attending))]["stints"][0]
         started = published + dt.timedelta(days=rng.randrange(0, 120), hours=rng.randrange(0, 12))
         submitted = started + dt.timedelta(hours=rng.randrange(1, 200))
         submits = rng.random() < 0.7
         sibling = rng.random() < 0.2
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        first, last = names.first_name(rng), names.last_name(rng)
         out.append(
             {
                 "id": action * 1_000_000 + k + 1,
                 "firstName": first,
                 "lastName": last,
-                "dateOfBirth": _birthday(rng, published, model["grade_level"]),
+                "dateOfBirth": _birthday(rng, published, applying["grade_level"]),
                 "externalStudentID": None,
                 "externalFamilyID": None,
-                "school": schools[model["schoolid"]],
-                "grade": _grade(model["grade_level"]),
+                "school": schools[applying["schoolid"]],
+                "grade": _grade(applying["grade_level"]),
                 "_imported": None,
                 "_started": started,
                 "_submitted": submitted if submits else None,
                 "_answers": {
-                    "Applying_Grade": _grade(model["grade_level"]),
+                    "Applying_Grade": _grade(applying["grade_level"]),
                     "Sibling_Enrolled": "Yes" if sibling else "No",
                 },
             }

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sandbox.files import csv_bytes, write_if_changed
+from sandbox.stints import stint, stint_on
 from teamster.core.regions import REGISTRY
 
 if TYPE_CHECKING:
@@ -182,17 +183,19 @@ def _results(world, name: str, region, rng: random.Random, as_of: dt.date) -> di
     later view repeats them."""
     year = world.year.start_year
     schools = {s["school_number"]: s for s in region.schools}
-    takers = [s for s in region.attending() if s["grade_level"] <= 8]
-    demo_school = min((s["schoolid"] for s in takers), default=region.schools[0]["school_number"])
+    # students in grades i-Ready tests (K-8) in some enrollment of the year; each
+    # diagnostic is the school's and grade's the student is enrolled in that day
+    takers = [s for s in region.attending() if any(e["grade_level"] <= 8 for e in s["stints"])]
+    demo_school = min(
+        (s["stints"][0]["schoolid"] for s in takers), default=region.schools[0]["school_number"]
+    )
+    first_day, end_of_year = world.year.first_day, world.year.last_day + dt.timedelta(days=1)
     demos = [
         {
             "student_number": f"DEMO-{name[4:].upper()}-{k + 1}",
             "first_name": "Demo",
             "last_name": f"Student {k + 1}",
-            "schoolid": demo_school,
-            "grade_level": 3,
-            "entrydate": world.year.first_day,
-            "withdrawn": None,
+            "stints": [stint(demo_school, 3, first_day, end_of_year, first_day)],
             "ability": 80.0,
         }
         for k in range(DEMO_ACCOUNTS)
@@ -201,8 +204,9 @@ def _results(world, name: str, region, rng: random.Random, as_of: dt.date) -> di
     files: dict[str, list[dict]] = {"ela": [], "math": []}
     for s in takers + demos:
         for subject, subject_name in SUBJECTS.items():
-            mid = 380 + 35 * s["grade_level"] + (10 if subject == "math" else 0)
-            typical = 30 - 2 * s["grade_level"]
+            grade = s["stints"][0]["grade_level"]  # the grade the baseline is drawn for
+            mid = 380 + 35 * grade + (10 if subject == "math" else 0)
+            typical = 30 - 2 * grade
             stretch = typical + 12
             done_rows: list[dict] = []
             baseline_score: int | None = None
@@ -214,24 +218,22 @@ def _results(world, name: str, region, rng: random.Random, as_of: dt.date) -> di
                 score = round(mid + (s["ability"] - 80) * 3 + 14 * k + rng.gauss(0, 15))
                 duration = rng.randrange(25, 95)
                 domain_noise = [rng.gauss(0, 12) for _ in DOMAINS[subject]]
-                taken = (
-                    done <= as_of
-                    and done >= s["entrydate"]
-                    and not (s["withdrawn"] and done >= s["withdrawn"])
-                )
+                enrollment = stint_on(s, done)
+                taken = done <= as_of and enrollment is not None and enrollment["grade_level"] <= 8
                 if not taken:
                     continue
+                assert enrollment is not None
                 baseline = baseline_score is None
                 if baseline:
                     baseline_score = score
                 gain = None if baseline else score - baseline_score
                 percentile = max(1, min(99, round(50 + (score - mid) / 1.4)))
                 row = {
-                    SCHOOL_NUMBER: s["schoolid"],  # not a column: for the truth
+                    SCHOOL_NUMBER: enrollment["schoolid"],  # not a column: for the truth
                     "Academic Year": f"{year}-{year + 1}",
-                    "School": school_name(schools[s["schoolid"]]),
+                    "School": school_name(schools[enrollment["schoolid"]]),
                     "Student ID": s["student_number"],
-                    "Student Grade": _grade_text(s["grade_level"]),
+                    "Student Grade": _grade_text(enrollment["grade_level"]),
                     "Last Name": s["last_name"],
                     "First Name": s["first_name"],
                     "Subject": subject_name,

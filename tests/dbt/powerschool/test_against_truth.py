@@ -227,6 +227,50 @@ def test_extracts_carry_web_ids_and_never_passwords(expected, settings):
     )
     with duckdb.connect(str(settings.warehouse.path), read_only=True) as con:
         assert_matches(con, [web_ids])
+    # one login per student: twins who share a name still get their own
+    assert len({(row[0], row[2]) for row in web_ids.rows}) == len(web_ids.rows)
+
+
+def test_names_and_birth_dates_land_as_powerschool_holds_them(truth, sandbox, settings):
+    """Names with spaces, apostrophes, accents and other scripts, through both SIS paths
+    (SQL and Paterson's SFTP export) and dbt, unchanged; twins who share a name and a
+    birth date stay two students."""
+    district = district_of(sandbox.root)
+    assert district.as_of.isoformat() == truth["as_of"]
+    for region, served_tables in district.sis.items():
+        served = sorted(
+            (s["id"], s["first_name"], s["last_name"], s["dob"]) for s in served_tables["students"]
+        )
+        assert (
+            _query(
+                settings,
+                f"select id, first_name, last_name, dob from {region}_powerschool.students "
+                "order by 1",
+            )
+            == served
+        ), region
+        staff = sorted((u["dcid"], u["first_name"], u["last_name"]) for u in served_tables["users"])
+        assert (
+            _query(
+                settings,
+                f"select dcid, first_name, last_name from {region}_powerschool.users order by 1",
+            )
+            == staff
+        ), region
+        enrolled = sorted(
+            (s["student_number"], s["first_name"], s["last_name"], s["dob"])
+            for s in served_tables["students"]
+            if s["enroll_status"] == 0
+        )
+        assert (
+            _query(
+                settings,
+                "select student_number, first_name, last_name, date_of_birth "
+                f"from kipptaf.dim_students where code_location = '{region}' order by 1",
+            )
+            == enrolled
+        ), region
+        assert any(not first.isascii() or not last.isascii() for _, first, last, _ in enrolled)
 
 
 def test_gpa_counts_only_y1_finals(truth, settings):

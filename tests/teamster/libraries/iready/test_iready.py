@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 from dagster import AssetKey, DagsterInstance, build_sensor_context
 
+from sandbox.expected import district_of
 from sandbox.faults import corrupt_file
 from sandbox.vendors import iready as vendor
 from teamster.core.locations import load_definitions
@@ -290,6 +291,19 @@ def test_every_region_lands_its_truth_and_a_rerun_replaces(sandbox, settings):
                 ).fetchall()
             )
         assert per_school == truth["iready_diagnostics_by_school"][location]
+        # names as the export writes them (spaces, apostrophes, accents, other scripts)
+        served = sorted(
+            (str(r["Student ID"]), r["Subject"], r["First Name"], r["Last Name"])
+            for rows_of in district_of(sandbox.root).iready[location].values()
+            for r in rows_of
+        )
+        with duckdb.connect(str(settings.warehouse.path), read_only=True) as con:
+            landed = sorted(
+                con.execute(
+                    f"select student_id, subject, first_name, last_name from {table}"
+                ).fetchall()
+            )
+        assert landed == served and any(not row[3].isascii() for row in landed)
     # grades K..8 as text, and the year as the vendor writes it
     with duckdb.connect(str(settings.warehouse.path), read_only=True) as con:
         grades = {

@@ -1,8 +1,16 @@
 -- One row per student per section enrollment (CC), with the section's course and
 -- lead teacher. PowerSchool ends an enrollment by making its section id negative, both
--- when the student drops the section and when the student leaves school; an ended
--- enrollment whose last day is the student's exit from school, for a student who has
--- left (transferred out or graduated), is a departure, any other is a drop.
+-- when the student drops the section and when the student's enrollment at the school
+-- ends. An ended enrollment whose last day is the exit date of one of the student's
+-- enrollments at that school is a departure (`is_left_school`): the student record's
+-- exit, once the student has left (transferred out or graduated), or an earlier
+-- enrollment of the year kept in `reenrollments` (the student withdrew and came back,
+-- transferred to another school of the region, or changed grade). Any other is a drop.
+with earlier_exits as (
+    select distinct student_id, schoolid, exit_date
+    from {{ ref('stg_powerschool__reenrollments') }}
+)
+
 select
     cc.cc_id,
     cc.abs_section_id as section_id,
@@ -20,11 +28,13 @@ select
     cc.date_enrolled,
     cc.date_left,
     cc.is_ended,
-    cc.is_ended and coalesce(
-        s.enroll_status in (2, 3) and cc.date_left = s.exit_date, false
+    cc.is_ended and (
+        coalesce(s.enroll_status in (2, 3) and cc.date_left = s.exit_date, false)
+        or x.student_id is not null
     ) as is_left_school,
-    cc.is_ended and not coalesce(
-        s.enroll_status in (2, 3) and cc.date_left = s.exit_date, false
+    cc.is_ended and not (
+        coalesce(s.enroll_status in (2, 3) and cc.date_left = s.exit_date, false)
+        or x.student_id is not null
     ) as is_dropped
 from {{ ref('stg_powerschool__cc') }} as cc
 inner join {{ ref('stg_powerschool__sections') }} as sec
@@ -37,3 +47,7 @@ left join {{ ref('stg_powerschool__schoolstaff') }} as ss
     on sec.teacher_schoolstaff_id = ss.schoolstaff_id
 left join {{ ref('stg_powerschool__users') }} as u
     on ss.users_dcid = u.users_dcid
+left join earlier_exits as x
+    on cc.student_id = x.student_id
+    and sec.schoolid = x.schoolid
+    and cc.date_left = x.exit_date

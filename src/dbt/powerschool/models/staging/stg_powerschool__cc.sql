@@ -1,6 +1,7 @@
 -- Course enrollments: a student in a section (CC). PowerSchool makes the section and term
 -- ids of an enrollment it ended negative, both when the student dropped the section and
--- when the student left school (int_powerschool__section_rosters tells them apart).
+-- when the student's enrollment at the school ended (a withdrawal, a transfer, a grade
+-- change): int_powerschool__section_rosters tells them apart.
 select
     id as cc_id,
     dcid as cc_dcid,
