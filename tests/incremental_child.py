@@ -54,10 +54,10 @@ def fingerprints(
         for schema, name in relations:
             skipped = ", ".join(f'"{c}"' for c in exclude.get(f"{schema}.{name}", ()))
             columns = f"* exclude ({skipped})" if skipped else "*"
-            rows, total = con.execute(
+            [(rows, total)] = con.execute(
                 "select count(*), coalesce(sum(hash(t)::hugeint), 0) "
                 f'from (select {columns} from "{schema}"."{name}") t'
-            ).fetchone()
+            ).fetchall()
             found[f"{schema}.{name}"] = [rows, int(total)]
     return found
 

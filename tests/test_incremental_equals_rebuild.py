@@ -88,14 +88,16 @@ def _port_bases(count: int) -> list[int]:
 
 
 def _child(
-    mode: str, data_dir: Path, port_base: int, args: list[str], dbt_root: Path | None = None
+    mode: str, data_dir: Path, port_base: int, args: list[str], dbt_root: Path
 ) -> tuple[dict[str, Any], float]:
     """tests/incremental_child.py on ``data_dir``, in a process of its own; its report,
     and its seconds. Its output goes to a log beside the data dir, quoted on failure."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEAMSTER_", "DAGSTER_"))}
-    env.update(TEAMSTER_ENV="local", TEAMSTER_SANDBOX_PORT_BASE=str(port_base))
-    if dbt_root is not None:
-        env["TEAMSTER_DBT_ROOT"] = str(dbt_root)
+    env.update(
+        TEAMSTER_ENV="local",
+        TEAMSTER_SANDBOX_PORT_BASE=str(port_base),
+        TEAMSTER_DBT_ROOT=str(dbt_root),
+    )
     report, log = data_dir.with_suffix(".json"), data_dir.with_suffix(".log")
     child = Path(__file__).with_name("incremental_child.py")
     argv = [sys.executable, str(child), mode, str(data_dir), str(TEST_SEED), str(TEST_SCALE)]
@@ -110,27 +112,33 @@ def _child(
 
 @pytest.fixture(scope="module")
 def built() -> Iterator[Built]:
-    """A caught up day by day and B rebuilt on A's last day, side by side. B runs dbt
-    from a copy of the projects: each child writes its projects' parse state for its
-    own warehouse, and on shared projects each would throw the other's away."""
+    """A caught up day by day and B rebuilt on A's last day, side by side. Each child
+    runs dbt from its own copy of the projects: a child writes its projects' parse state
+    for its own warehouse, and on shared projects each would throw the other's away.
+    ``TEAMSTER_TEST_KEEP_DATA_DIRS=1`` keeps both data dirs to look into a difference."""
     root = make_data_dir("teamster-incremental-")
     try:
-        a, b = root / "incremental", root / "rebuild"
-        dbt_root = root / "dbt"
-        shutil.copytree(DBT_ROOT, dbt_root, ignore=shutil.ignore_patterns(*DBT_OUTPUTS))
         last = window()[-1].isoformat()
-        ports = _port_bases(2)
+        runs = {
+            "incremental": [START.isoformat(), str(DAYS)],
+            "rebuild": [last],
+        }
         with ThreadPoolExecutor(max_workers=2) as pool:
-            incremental = pool.submit(
-                _child, "incremental", a, ports[0], [START.isoformat(), str(DAYS)]
-            )
-            rebuild = pool.submit(_child, "rebuild", b, ports[1], [last], dbt_root)
-            (report, seconds_a), (rebuilt, seconds_b) = incremental.result(), rebuild.result()
+            futures = {}
+            for (mode, args), port_base in zip(runs.items(), _port_bases(2), strict=True):
+                dbt_root = root / f"dbt-{mode}"
+                shutil.copytree(DBT_ROOT, dbt_root, ignore=shutil.ignore_patterns(*DBT_OUTPUTS))
+                futures[mode] = pool.submit(_child, mode, root / mode, port_base, args, dbt_root)
+            (report, seconds_a), (rebuilt, seconds_b) = (f.result() for f in futures.values())
         assert report["as_of"] == rebuilt["as_of"] == last
-        yield Built(a, b, report, {"incremental": seconds_a, "rebuild": seconds_b})
+        seconds = {"incremental": seconds_a, "rebuild": seconds_b}
+        yield Built(root / "incremental", root / "rebuild", report, seconds)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
-        prune_sis_clusters()
+        if os.environ.get("TEAMSTER_TEST_KEEP_DATA_DIRS"):
+            print(f"data dirs kept in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+            prune_sis_clusters()
 
 
 # --- comparing two warehouses ---------------------------------------------------------
@@ -152,7 +160,7 @@ def _rows(con: duckdb.DuckDBPyConnection, relation: str) -> pa.Table:
     schema, name = relation.split(".")
     skipped = ", ".join(f'"{c}"' for c in BOOKKEEPING.get(relation, {}))
     columns = f"* exclude ({skipped})" if skipped else "*"
-    return con.execute(f'select {columns} from "{schema}"."{name}"').fetch_arrow_table()
+    return con.sql(f'select {columns} from "{schema}"."{name}"').to_arrow_table()
 
 
 def _described(row: tuple, columns: list[str], differing: list[str]) -> str:
@@ -165,26 +173,26 @@ def relation_difference(relation: str, a: pa.Table, b: pa.Table) -> str | None:
     """How two versions of a relation differ, in words (None if they hold the same
     rows): the count of rows each has that the other lacks, the columns whose values
     differ, and a few rows of each side."""
-    con = duckdb.connect(":memory:")
-    con.register("a", a)
-    con.register("b", b)
-    only_a = con.execute("select * from a except all select * from b").fetchall()
-    only_b = con.execute("select * from b except all select * from a").fetchall()
-    if not only_a and not only_b:
-        return None
-    columns = a.column_names
-    differing = [
-        c
-        for c in columns
-        if con.execute(
-            f'select count(*) from ((select "{c}" from a except all select "{c}" from b) '
-            f'union all (select "{c}" from b except all select "{c}" from a))'
-        ).fetchone()[0]
-    ]
+    with duckdb.connect(":memory:") as con:
+        con.register("a", a)
+        con.register("b", b)
+        only_a = con.execute("select * from a except all select * from b").fetchall()
+        only_b = con.execute("select * from b except all select * from a").fetchall()
+        if not only_a and not only_b:
+            return None
+        columns = a.column_names
+        differing = [
+            c
+            for c in columns
+            if con.execute(
+                f'select count(*) from ((select "{c}" from a except all select "{c}" from b) '
+                f'union all (select "{c}" from b except all select "{c}" from a))'
+            ).fetchall()[0][0]
+        ]
     lines = [
         f"{relation}: {a.num_rows} rows incremental, {b.num_rows} rebuilt; "
         f"{len(only_a)} only incremental, {len(only_b)} only rebuilt; "
-        f"columns that differ: {', '.join(differing) or '(none: rows repeated)'}"
+        f"columns that differ: {', '.join(differing) or 'none alone (values paired differently)'}"
     ]
     for side, rows in (("incremental", only_a), ("rebuilt", only_b)):
         for row in sorted(rows, key=repr)[:SHOWN]:
@@ -233,7 +241,7 @@ def output_differences(incremental: Path, rebuild: Path) -> list[str]:
     files_a, files_b = _files(incremental, inbox, "*.txt"), _files(rebuild, inbox, "*.txt")
     if files_a != files_b:
         found.append(f"AutoComm files: {[str(p) for p in files_a]} != {[str(p) for p in files_b]}")
-    for path in set(files_a) & set(files_b):
+    for path in sorted(set(files_a) & set(files_b)):
         lines_a = sorted((incremental / path).read_text().splitlines())
         lines_b = sorted((rebuild / path).read_text().splitlines())
         if lines_a != lines_b:
@@ -244,7 +252,7 @@ def output_differences(incremental: Path, rebuild: Path) -> list[str]:
     extracts_b = _files(rebuild, Path("tableau"), "*.parquet")
     if extracts_a != extracts_b:
         found.append(f"Tableau extracts: {extracts_a} != {extracts_b}")
-    for path in set(extracts_a) & set(extracts_b):
+    for path in sorted(set(extracts_a) & set(extracts_b)):
         a, b = pq.read_table(incremental / path), pq.read_table(rebuild / path)
         if a.schema != b.schema:
             found.append(f"{path}: schema {a.schema} != {b.schema}")
@@ -365,3 +373,104 @@ def test_each_day_changed_the_warehouse(built: Built):
         "kipptaf_tableau.rpt_tableau__enrollment",
     }
     assert not [n for n in named if not any(r.endswith(n) for r in changed)], sorted(changed)
+
+
+def _warehouse(path: Path, statements: list[str]) -> Path:
+    with duckdb.connect(str(path)) as con:
+        for statement in statements:
+            con.execute(statement)
+    return path
+
+
+def test_the_comparison_names_every_kind_of_difference(tmp_path):
+    """Cheap proof the comparison can fail: two small warehouses that differ in every
+    way it looks for, and one that differs only in a bookkeeping column."""
+    common = [
+        "create schema s",
+        "create schema kipptaf_adp_payroll",
+        "create table s.same (id int, amount double)",
+        "insert into s.same values (1, 1.5), (2, 2.5)",
+    ]
+    stamped = (
+        "create table kipptaf_adp_payroll.general_ledger_files "
+        "(path varchar, modified_at timestamptz)"
+    )
+    a = _warehouse(
+        tmp_path / "a.duckdb",
+        [
+            *common,
+            stamped,
+            "insert into kipptaf_adp_payroll.general_ledger_files values ('f', '2026-11-02')",
+            "create table s.edited (id int, name varchar)",
+            "insert into s.edited values (1, 'a'), (2, 'b')",
+            "create view s.edited_view as select * from s.edited",
+            "create table s.doubled (id int)",
+            "insert into s.doubled values (1), (1)",
+            "create table s.sums (total double)",
+            "insert into s.sums values (0.1::double + 0.2::double)",
+            "create table s.swapped (id int, name varchar)",
+            "insert into s.swapped values (1, 'a'), (2, 'b')",
+            "create table s.retyped (id int)",
+            "create table s.only_here (id int)",
+        ],
+    )
+    b = _warehouse(
+        tmp_path / "b.duckdb",
+        [
+            *common,
+            stamped,
+            "insert into kipptaf_adp_payroll.general_ledger_files values ('f', '2026-11-06')",
+            "create table s.edited (id int, name varchar)",
+            "insert into s.edited values (1, 'a'), (2, 'B')",
+            "create view s.edited_view as select * from s.edited",
+            "create table s.doubled (id int)",
+            "insert into s.doubled values (1)",
+            "create table s.sums (total double)",
+            "insert into s.sums values (0.3::double)",
+            "create table s.swapped (id int, name varchar)",
+            "insert into s.swapped values (1, 'b'), (2, 'a')",
+            "create table s.retyped (id bigint)",
+            "create table s.only_there (id int)",
+        ],
+    )
+    found = warehouse_differences(a, b)
+    assert len(found) == 8, "\n".join(found)
+    text = "\n".join(found)
+    assert "s.only_here: only in the incremental warehouse" in text
+    assert "s.only_there: only in the rebuilt warehouse" in text
+    assert "s.retyped: columns [('id', 'INTEGER')] != [('id', 'BIGINT')]" in text
+    for relation in ("s.edited", "s.edited_view"):
+        assert f"{relation}: 2 rows incremental, 2 rebuilt; 1 only incremental, 1 only " in text
+    assert "columns that differ: name\n    only incremental: {id=2, name='b'}" in text
+    assert "only rebuilt: {id=2, name='B'}" in text
+    assert "s.doubled: 2 rows incremental, 1 rebuilt; 1 only incremental, 0 only" in text
+    assert "s.swapped: 2 rows incremental, 2 rebuilt; 2 only incremental, 2 only " in text
+    assert "columns that differ: none alone (values paired differently)" in text
+    assert "s.sums: 1 rows incremental, 1 rebuilt; 1 only incremental" in text  # exact floats
+    assert not any(r in text for r in ("s.same", "general_ledger_files"))
+    assert warehouse_differences(a, a) == []
+
+
+def test_the_outputs_comparison_reads_lines_and_rows_in_any_order(tmp_path):
+    """AutoComm files compare as lines and Tableau extracts as rows, in any order; a
+    changed line, a changed row or a missing file is named."""
+
+    def data_dir(name: str, lines: list[str], rows: list[int], extra: bool) -> Path:
+        root = tmp_path / name
+        inbox = root / "sandbox" / "sftp" / "autocomm" / "kippnewark"
+        inbox.mkdir(parents=True)
+        (inbox / "students.txt").write_text("\n".join(lines) + "\n")
+        if extra:
+            (inbox / "teachers.txt").write_text("header\n")
+        (root / "tableau").mkdir()
+        pq.write_table(pa.table({"id": rows}), root / "tableau" / "rpt.parquet")
+        return root
+
+    a = data_dir("a", ["header", "1\tAna", "2\tLuis"], [1, 2, 3], extra=True)
+    same = data_dir("same", ["header", "2\tLuis", "1\tAna"], [3, 1, 2], extra=True)
+    b = data_dir("b", ["header", "1\tAna", "2\tLuiz"], [1, 2, 4], extra=False)
+    assert output_differences(a, same) == []
+    found = "\n".join(output_differences(a, b))
+    assert "teachers.txt" in found.splitlines()[0]
+    assert "students.txt: only incremental ['2\\tLuis'], only rebuilt ['2\\tLuiz']" in found
+    assert "tableau/rpt.parquet: 3 rows incremental, 3 rebuilt; 1 only incremental" in found
