@@ -301,6 +301,9 @@ def crossed(before: District, after: District) -> dict[str, int]:
             counts["DeansList incidents deleted"] += sum(
                 was.get(i["IncidentID"], True) and not i["IsActive"] for i in later["incidents"]
             )
+    for region, files in before.iready.items():
+        for subject, rows in files.items():
+            add(f"i-Ready {subject}", _row_changes(rows, after.iready[region][subject], None))
     actions = [{a["id"] for a in d.enrollment_actions} for d in (before, after)]
     counts["Enrollment actions new"] = len(actions[1] - actions[0])
     for action, records in after.enrollment_submissions.items():
