@@ -17,12 +17,14 @@ from typing import Any
 import pytest
 from shared_demo import DemoRun
 
-from support import compile_project, free_port_base, make_data_dir
-
-# another district, to check the truth tests hold beyond the default one:
-# TEAMSTER_TEST_SEED=11 TEAMSTER_TEST_SCALE=0.1 uv run pytest tests/dbt/powerschool
-TEST_SEED = int(os.environ.get("TEAMSTER_TEST_SEED", "7"))
-TEST_SCALE = float(os.environ.get("TEAMSTER_TEST_SCALE", "0.05"))  # ~125 students per region
+from support import (
+    TEST_SCALE,
+    TEST_SEED,
+    compile_project,
+    free_port_base,
+    make_data_dir,
+    prune_sis_clusters,
+)
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +32,7 @@ def data_dir() -> Iterator[Path]:
     path = make_data_dir("teamster-test-")
     yield path
     shutil.rmtree(path, ignore_errors=True)
-    _prune_sis_clusters()
+    prune_sis_clusters()
 
 
 @pytest.fixture(scope="session")
@@ -68,15 +70,6 @@ def sandbox(settings):
         yield box
 
 
-def _prune_sis_clusters() -> None:
-    """As root the SIS clusters live outside the data dir (docs/sandbox.md): remove those
-    whose data dir is gone."""
-    if os.geteuid() == 0:
-        from sandbox import postgres
-
-        postgres.prune_orphans(postgres.cluster_base("nobody"))
-
-
 # --- the demo, run once per session as a user runs it ----------------------------------
 
 
@@ -90,7 +83,7 @@ def demo_run() -> Iterator[DemoRun]:
     finally:
         for path in [demo.data_dir, *demo.dagster_homes]:
             shutil.rmtree(path, ignore_errors=True)
-        _prune_sis_clusters()
+        prune_sis_clusters()
 
 
 @pytest.fixture

@@ -9,6 +9,10 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# the session's district (fixture ``sandbox``); another one, to check the truth tests
+# hold beyond the default: TEAMSTER_TEST_SEED=11 TEAMSTER_TEST_SCALE=0.1 uv run pytest ...
+TEST_SEED = int(os.environ.get("TEAMSTER_TEST_SEED", "7"))
+TEST_SCALE = float(os.environ.get("TEAMSTER_TEST_SCALE", "0.05"))  # ~125 students per region
 
 
 def free_port_base(span: int = 16) -> int:
@@ -37,6 +41,15 @@ def _ephemeral_low() -> int:
         return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return 32768
+
+
+def prune_sis_clusters() -> None:
+    """As root the SIS clusters live outside the data dir (docs/sandbox.md): remove those
+    whose data dir is gone."""
+    if os.geteuid() == 0:
+        from sandbox import postgres
+
+        postgres.prune_orphans(postgres.cluster_base("nobody"))
 
 
 def make_data_dir(prefix: str) -> Path:
