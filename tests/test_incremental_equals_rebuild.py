@@ -35,8 +35,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from incremental_child import fingerprints
+from truth.compare import assert_matches
 
 from sandbox.calendar import school_year, school_year_of
+from sandbox.expected import all_tables, district_of
 from sandbox.generator import District, World
 from support import REPO, TEST_SCALE, TEST_SEED, free_port_base, make_data_dir, prune_sis_clusters
 from teamster.libraries.dbt.resources import DBT_ROOT
@@ -348,6 +350,16 @@ def test_incremental_equals_rebuild(built: Built):
     )
     problems += output_differences(built.incremental, built.rebuild)
     assert not problems, f"{len(problems)} differences:\n" + "\n".join(problems)
+
+
+def test_both_warehouses_hold_the_expected_rows(built: Built):
+    """Every kipptaf mart and extract, caught up and rebuilt, holds the sandbox's expected
+    rows (``sandbox.expected``) at this seed and scale; the demo's (tests/truth) are
+    another seed and scale."""
+    expected = all_tables(district_of(built.rebuild / "sandbox"))
+    for data_dir in (built.incremental, built.rebuild):
+        with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+            assert_matches(con, expected)
 
 
 def test_each_day_changed_the_warehouse(built: Built):
